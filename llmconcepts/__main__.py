@@ -1,0 +1,3 @@
+from llmconcepts.cli import main
+
+main()

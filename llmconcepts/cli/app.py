@@ -1,0 +1,28 @@
+"""The typer application: the root command and its sub-commands."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="llmc",
+    help="Study the core concepts of LLM engineering: spaced repetition (FSRS), "
+    "explain-it calculators and Anki export.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback(invoke_without_command=True)
+def root(ctx: typer.Context) -> None:
+    """Without a command: a short dashboard of what is due and how to start."""
+    if ctx.invoked_subcommand is None:
+        typer.echo("llmc: run `llmc study` to start today's session, `llmc --help` for every command.")
+
+
+# Command groups register themselves here, one line each (keep this list sorted).
+from llmconcepts.cli import cards as _cards  # noqa: E402
+
+app.add_typer(_cards.app, name="cards")

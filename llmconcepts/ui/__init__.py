@@ -1,0 +1,1 @@
+"""Rendering with rich. The only package that creates Console objects."""
