@@ -1,0 +1,194 @@
+"""Load and validate the card bank: the built-in cards plus the learner's own.
+
+:func:`load_bank` is what commands call: it reads the built-in bank
+(:func:`llmconcepts.paths.builtin_cards_dir`) and every folder of
+:func:`llmconcepts.paths.user_cards_dirs`, validates them together and returns a
+:class:`~llmconcepts.cardbank.model.CardBank` in curriculum order. A validated bank
+is cached (see :mod:`llmconcepts.cardbank.cache`), so a command that only needs
+the bank pays for reading and hashing the files, not for YAML and pydantic.
+:func:`check_paths` validates chosen files for ``llmc cards validate PATH...``.
+
+Every problem found, in every file, is collected and raised at once as a
+:class:`~llmconcepts.errors.CardBankError` whose ``problems`` read
+``file:line: field: message``. Per file: the checks of
+:mod:`~llmconcepts.cardbank.yamlread` (UTF-8, tabs, syntax, duplicate keys) and of
+:mod:`~llmconcepts.cardbank.schema` (fields, empty values, kebab-case ids, 3-5 key
+points). Across files:
+
+- files naming the same layer agree on its title and order; two different layers
+  of the same bank (built-in or yours) do not share an order;
+- a concept id is defined once, across every bank (the message names both places);
+- two concepts do not answer to the same name (id, title or alias, compared
+  ignoring case and punctuation), which would make lookups ambiguous;
+- every prerequisite names a concept of some bank, and prerequisites form no cycle.
+
+Curriculum order: layers by ``order`` (a built-in layer before one of yours with
+the same order), then within a layer the files in load order (the built-in bank,
+then each user folder, each folder's files sorted by relative path), then the
+concepts in file order.
+
+Importing this module is cheap: PyYAML, pydantic and rapidfuzz are imported only
+when a bank has to be parsed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmconcepts import paths
+from llmconcepts.cardbank.cache import CACHE_FILE, cache_key, read_cached_bank, write_cached_bank
+from llmconcepts.cardbank.model import CardBank
+from llmconcepts.errors import CardBankError
+
+CARD_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class BankFile:
+    """One card file to load: its resolved path, its bytes, and which bank it is in."""
+
+    path: Path
+    content: bytes
+    builtin: bool
+
+
+def load_bank(
+    *,
+    builtin_dir: Path | None = None,
+    user_dirs: Sequence[Path] | None = None,
+    use_cache: bool = True,
+) -> CardBank:
+    """The built-in bank and the learner's own cards, validated, in curriculum order.
+
+    Args:
+        builtin_dir: folder of the built-in bank (default :func:`paths.builtin_cards_dir`).
+        user_dirs: folders (or single files) of the learner's cards; default
+            :func:`paths.user_cards_dirs`. ``[]`` loads the built-in bank alone. The default
+            ``<data dir>/cards`` may be absent; a folder named by ``LLMC_CARDS`` must exist.
+        use_cache: reuse and refresh the parse cache in :func:`paths.cache_dir`.
+
+    Returns:
+        The bank; built-in concepts have ``builtin=True``, the learner's ``builtin=False``.
+
+    Raises:
+        CardBankError: any problem in any file (all of them, ``file:line: field: message``).
+        LlmcError: the built-in bank is missing.
+    """
+    files = gather_files(builtin_dir, user_dirs)
+    if not use_cache:
+        return build_bank(files)
+    cache_path = paths.cache_dir() / CACHE_FILE
+    key = cache_key((f.builtin, f.path, f.content) for f in files)
+    bank = read_cached_bank(cache_path, key)
+    if bank is None:
+        bank = build_bank(files)
+        write_cached_bank(cache_path, key, bank)
+    return bank
+
+
+def check_paths(targets: Sequence[Path]) -> CardBank:
+    """Validate the card files in ``targets`` (files or folders) and return them as a bank.
+
+    The built-in bank is loaded alongside as context, so the files may list built-in
+    concepts as prerequisites, and an id that clashes with a built-in concept is
+    reported. Built-in files among ``targets`` are checked as built-in files (not
+    twice). The learner's own folders are *not* loaded: the check covers exactly the
+    files named. No cache is read or written.
+
+    Returns:
+        A bank of the layers and concepts defined in ``targets`` only (their
+        prerequisites may name concepts outside it).
+
+    Raises:
+        CardBankError: a target does not exist or holds no card file, or any problem in the
+            targets or in the built-in bank.
+    """
+    builtin_dir = paths.builtin_cards_dir().resolve()
+    missing: list[str] = []
+    chosen: list[Path] = []
+    for target in targets:
+        if target.is_dir():
+            found = card_files(target)
+            if not found:
+                missing.append(f"{target}: no .yaml card files in this folder")
+            chosen.extend(found)
+        elif target.is_file():
+            chosen.append(target.resolve())
+        else:
+            missing.append(f"{target}: no such file or folder")
+    if missing:
+        raise CardBankError(missing)
+    chosen_set = set(chosen)
+    context = [p for p in card_files(builtin_dir) if p not in chosen_set]
+    files = [_read(p, builtin=True) for p in context]
+    files += [_read(p, builtin=p.is_relative_to(builtin_dir)) for p in dict.fromkeys(chosen)]
+    bank = build_bank(files)
+    concepts = tuple(c for c in bank.concepts if c.origin.path in chosen_set)
+    layer_ids = {c.layer for c in concepts}
+    return CardBank(layers=tuple(l for l in bank.layers if l.id in layer_ids), concepts=concepts)
+
+
+def card_files(folder: Path) -> list[Path]:
+    """The ``.yaml``/``.yml`` files below ``folder`` (resolved), sorted by relative path;
+    hidden files and folders (editor backups, ``.git``) are skipped."""
+    folder = folder.resolve()
+    found = [
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in CARD_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def gather_files(builtin_dir: Path | None, user_dirs: Sequence[Path] | None) -> list[BankFile]:
+    """Read every bank file in load order: built-in first, then each user folder.
+
+    Raises:
+        CardBankError: a folder named by ``LLMC_CARDS`` (or passed in ``user_dirs``) does
+            not exist, or a file cannot be read.
+    """
+    builtin = card_files(builtin_dir or paths.builtin_cards_dir())
+    if user_dirs is None:
+        user_dirs = paths.user_cards_dirs()
+        optional = not os.environ.get("LLMC_CARDS")  # the default <data dir>/cards may be absent
+    else:
+        optional = False
+    problems: list[str] = []
+    user: list[Path] = []
+    for folder in user_dirs:
+        if folder.is_dir():
+            user += card_files(folder)
+        elif folder.is_file():
+            user.append(folder.resolve())
+        elif not optional:
+            problems.append(f"{folder}: your cards folder does not exist (check LLMC_CARDS)")
+    seen = set(builtin)
+    user = [p for p in dict.fromkeys(user) if p not in seen]  # a folder named twice counts once
+    files: list[BankFile] = []
+    for path, is_builtin in [(p, True) for p in builtin] + [(p, False) for p in user]:
+        try:
+            files.append(_read(path, is_builtin))
+        except CardBankError as exc:
+            problems += exc.problems
+    if problems:
+        raise CardBankError(problems)
+    return files
+
+
+def _read(path: Path, builtin: bool) -> BankFile:
+    try:
+        return BankFile(path, path.read_bytes(), builtin)
+    except OSError as exc:
+        raise CardBankError([f"{path}: cannot read this file: {exc.strerror or exc}"]) from exc
+
+
+def build_bank(files: Sequence[BankFile]) -> CardBank:
+    """Parse and validate ``files`` together (no cache); see :func:`llmconcepts.cardbank.build.build_bank`."""
+    from llmconcepts.cardbank.build import build_bank as build
+
+    return build(files)

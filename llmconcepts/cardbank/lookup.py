@@ -1,0 +1,127 @@
+"""Find a concept or a layer from what a person types.
+
+A concept answers to its id, its title and its aliases. :func:`find_concept`
+first compares them in *compact form* (case-folded, with every space, hyphen,
+underscore and punctuation mark removed, so ``"kv cache"``, ``"kvcache"`` and
+``"KV-Cache"`` are all ``"kvcache"``); failing that it scores every name with
+rapidfuzz's ``WRatio`` (a weighted mix of whole-string, partial and token-order
+ratios, 0-100) on both the spaced and the compact form, which forgives small typos
+(``"speculative decodng"``) and abbreviated words (``"flash attn"``).
+
+Only the fuzzy step imports rapidfuzz; an exact id or alias costs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from llmconcepts.cardbank.model import CardBank, Concept, Layer
+from llmconcepts.errors import AmbiguousConceptError, LlmcError, UnknownConceptError
+
+#: Lowest WRatio score (0-100) accepted as a match. 85 lets through one or two typos
+#: or an abbreviated word in a two-word name, and keeps unrelated names out (their
+#: best scores in the built-in bank stay below 80).
+MATCH_CUTOFF = 85.0
+#: Candidates within this many points of the best are "equally good": the query is
+#: ambiguous rather than silently resolved to one of them.
+TIE_MARGIN = 3.0
+SUGGESTIONS = 3
+
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+class UnknownLayerError(LlmcError):
+    """A layer id or title matched no layer; the message lists the valid ids."""
+
+    def __init__(self, query: str, suggestion: str | None, layer_ids: Sequence[str]) -> None:
+        self.query = query
+        self.suggestion = suggestion
+        hint = f" Did you mean '{suggestion}'?" if suggestion else ""
+        super().__init__(f"no layer matches '{query}'.{hint} Layers: {', '.join(layer_ids)}.")
+
+
+def compact(text: str) -> str:
+    """Case-folded, letters and digits only: ``"KV-Cache"`` -> ``"kvcache"``."""
+    return _SEPARATORS.sub("", text.casefold())
+
+
+def spaced(text: str) -> str:
+    """Case-folded, every run of separators one space: ``"KV_Cache!"`` -> ``"kv cache"``."""
+    return _SEPARATORS.sub(" ", text.casefold()).strip()
+
+
+def concept_names(concept: Concept) -> tuple[str, ...]:
+    """Every name a concept answers to: id, title, aliases."""
+    return (concept.id, concept.title, *concept.aliases)
+
+
+def find_concept(bank: CardBank, query: str) -> Concept:
+    """The concept ``query`` names.
+
+    Args:
+        bank: the loaded bank.
+        query: an id, alias or title as typed, e.g. ``"kv cache"``, ``"GQA"``, ``"flash attn"``.
+
+    Raises:
+        UnknownConceptError: nothing matches well enough; carries the three nearest ids.
+        AmbiguousConceptError: several concepts match equally well; carries their ids in
+            curriculum order.
+    """
+    if query in bank:
+        return bank.concept(query)
+    key = compact(query)
+    if not key:
+        raise UnknownConceptError(query, [])
+    exact = [c for c in bank.concepts if any(compact(n) == key for n in concept_names(c))]
+    if len(exact) == 1:
+        return exact[0]
+    if exact:
+        raise AmbiguousConceptError(query, [c.id for c in exact])
+    ranked = _rank(query, bank.concepts, concept_names)
+    best_score = ranked[0][0] if ranked else 0.0
+    if best_score < MATCH_CUTOFF:
+        raise UnknownConceptError(query, [c.id for _, c in ranked[:SUGGESTIONS]])
+    tied = [c for score, c in ranked if score >= best_score - TIE_MARGIN]
+    if len(tied) > 1:
+        raise AmbiguousConceptError(query, [c.id for c in tied])
+    return tied[0]
+
+
+def nearest_concepts(bank: CardBank, query: str, limit: int = SUGGESTIONS) -> list[str]:
+    """Ids of the ``limit`` concepts whose names are closest to ``query``, best first."""
+    return [c.id for _, c in _rank(query, bank.concepts, concept_names)[:limit]]
+
+
+def find_layer(bank: CardBank, query: str) -> Layer:
+    """The layer ``query`` names (id or title, forgiving case, separators and typos).
+
+    Raises:
+        UnknownLayerError: no layer matches; suggests the nearest and lists them all.
+    """
+    key = compact(query)
+    for layer in bank.layers:
+        if key and key in (compact(layer.id), compact(layer.title)):
+            return layer
+    ranked = _rank(query, bank.layers, lambda layer: (layer.id, layer.title)) if key else []
+    if ranked and ranked[0][0] >= MATCH_CUTOFF and (len(ranked) == 1 or ranked[1][0] < ranked[0][0] - TIE_MARGIN):
+        return ranked[0][1]
+    suggestion = ranked[0][1].id if ranked and ranked[0][0] >= 50 else None
+    raise UnknownLayerError(query, suggestion, [layer.id for layer in bank.layers])
+
+
+def _rank(query, items: Iterable, names_of) -> list[tuple[float, object]]:
+    """``(score, item)`` best first; an item's score is that of its best-matching name.
+    Ties keep the items' own order (curriculum order)."""
+    from rapidfuzz import fuzz
+
+    query_spaced, query_compact = spaced(query), compact(query)
+    scored = []
+    for position, item in enumerate(items):
+        score = max(
+            max(fuzz.WRatio(query_spaced, spaced(name)), fuzz.WRatio(query_compact, compact(name)))
+            for name in names_of(item)
+        )
+        scored.append((score, position, item))
+    scored.sort(key=lambda entry: (-entry[0], entry[1]))
+    return [(score, item) for score, _, item in scored]
