@@ -14,10 +14,13 @@ registry of specs is ``llmconcepts.calculators.registry``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from llmconcepts.errors import CalculatorInputError
+
+if TYPE_CHECKING:
+    from llmconcepts.calculators.presets import ModelPreset
 
 Number = int | float
 
@@ -59,6 +62,7 @@ class Chart:
         series: name -> y values (same length as x).
         y_unit: "bytes" makes the renderer print sizes in GiB/MiB.
         marker_x: an x to highlight (usually the current input), or None.
+        x_scale: "linear" or "log" (for x values spanning decades, e.g. model sizes).
     """
 
     title: str
@@ -68,6 +72,17 @@ class Chart:
     series: Mapping[str, tuple[float, ...]]
     y_unit: str = ""
     marker_x: float | None = None
+    x_scale: str = "linear"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "x_label": self.x_label,
+            "y_label": self.y_label,
+            "x": jsonable(self.x),
+            "series": {name: jsonable(ys) for name, ys in self.series.items()},
+            "y_unit": self.y_unit,
+        }
 
 
 @dataclass(frozen=True)
@@ -88,12 +103,14 @@ class Calculation:
         """``{"concept", "inputs", "results"}`` (plus formula, steps, notes, sources), base units."""
         return {
             "concept": self.concept,
+            "title": self.title,
             "formula": self.formula,
             "inputs": {k: q.to_json() for k, q in self.inputs.items()},
             "results": {k: q.to_json() for k, q in self.results.items()},
             "steps": [
                 {"label": s.label, "expression": s.expression, **s.result.to_json()} for s in self.steps
             ],
+            "charts": [chart.to_json() for chart in self.charts],
             "notes": list(self.notes),
             "sources": list(self.sources),
         }
@@ -167,6 +184,42 @@ def parse_count(text: str) -> int:
     return int(value)
 
 
+_BYTE_PREFIXES = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12, "p": 1e15}
+
+
+def parse_bytes(text: str) -> float:
+    """A size in bytes: '80GB' -> 8e10, '80GiB' -> 85899345920.0, '24G' -> 2.4e10, '512MiB', '1.5e10'.
+
+    Decimal prefixes (kB, MB, GB, TB; also a bare k/M/G/T) are powers of 1000,
+    binary ones (KiB, MiB, GiB, TiB) powers of 1024. A trailing 'B' means bytes
+    here, never billions. A trailing '/s' is accepted, so rates use it too
+    ('3.35TB/s' -> 3.35e12 bytes per second). Raises ValueError on anything else
+    or on a negative size.
+    """
+    raw = text.strip().replace("_", "").replace(",", "")
+    if raw.lower().endswith("/s"):
+        raw = raw[:-2].rstrip()
+    if raw[-1:] in {"B", "b"}:
+        raw = raw[:-1]
+    binary = raw[-1:] in {"i", "I"}
+    if binary:
+        raw = raw[:-1]
+    prefix = raw[-1:].lower() if raw[-1:].isalpha() else ""
+    if prefix and prefix not in _BYTE_PREFIXES:
+        raise ValueError("use a size like 80GB, 80GiB, 512MiB or 8e10")
+    number = raw[: len(raw) - len(prefix)].strip()
+    if binary and not prefix:
+        raise ValueError("use a size like 80GB, 80GiB, 512MiB or 8e10")
+    factor = 1024.0 ** ("kmgtp".index(prefix) + 1) if binary else _BYTE_PREFIXES[prefix]
+    try:
+        value = float(number) * factor
+    except ValueError:
+        raise ValueError("use a size like 80GB, 80GiB, 512MiB or 8e10") from None
+    if math.isnan(value) or math.isinf(value) or value < 0:
+        raise ValueError("must be a finite size of at least 0 bytes")
+    return value
+
+
 #: Bytes per stored value for each dtype name (fp8/int8 = 1 byte, int4 = half a byte).
 DTYPE_BYTES: dict[str, float] = {
     "fp32": 4.0,
@@ -227,6 +280,8 @@ class InputSpec:
         help: one line.
         parse: str -> value; raise ValueError with a short reason on bad input.
         check: optional value -> error message or None (range checks).
+        default_text: how the default prints when the value alone says too little
+            (a default of None meaning "same as n_heads" prints as "= n_heads").
     """
 
     name: str
@@ -235,6 +290,10 @@ class InputSpec:
     help: str
     parse: Callable[[str], Any] = parse_number
     check: Callable[[Any], str | None] | None = None
+    default_text: str | None = None
+
+    def default_display(self) -> str:
+        return self.default_text if self.default_text is not None else format_default(self.default)
 
 
 def positive(value: Number) -> str | None:
@@ -278,7 +337,7 @@ class CalculatorSpec:
 
     def usage(self) -> str:
         """Every valid NAME with its unit and default, one per line (for error messages)."""
-        lines = [f"  {s.name:<18} {s.unit or '-':<14} default {format_default(s.default):<12} {s.help}" for s in self.inputs]
+        lines = [f"  {s.name:<18} {s.unit or '-':<14} default {s.default_display():<12} {s.help}" for s in self.inputs]
         if self.preset_fields:
             lines.append("  model              preset         e.g. llama-2-70b (see `llmc explain --presets`)")
         return "\n".join(lines)
@@ -294,6 +353,9 @@ class CalculatorSpec:
                 out-of-range value; the message lists every valid name with unit
                 and default.
         """
+        return self._resolve(assignments)[0]
+
+    def _resolve(self, assignments: Sequence[str]) -> tuple[dict[str, Any], ModelPreset | None]:
         from llmconcepts.calculators.presets import get_preset  # presets are small and light
 
         values = {s.name: s.default for s in self.inputs}
@@ -318,6 +380,7 @@ class CalculatorSpec:
             if spec.check is not None and (problem := spec.check(value)):
                 raise self._error(f"bad value for {name}: '{raw}' ({problem})")
             explicit[name] = value
+        preset = None
         if preset_name is not None:
             preset = get_preset(preset_name)  # raises CalculatorInputError listing presets
             for attr, input_name in self.preset_fields.items():
@@ -325,7 +388,7 @@ class CalculatorSpec:
                 if preset_value is not None:
                     values[input_name] = preset_value
         values.update(explicit)
-        return values
+        return values, preset
 
     def _error(self, problem: str) -> CalculatorInputError:
         return CalculatorInputError(
@@ -333,8 +396,53 @@ class CalculatorSpec:
         )
 
     def run(self, assignments: Sequence[str] = ()) -> Calculation:
-        """Resolve the assignments and call the function."""
-        return self.function(**self.resolve(assignments))
+        """Resolve the assignments and call the function.
+
+        With ``model=<preset>`` the result also names the preset and its source.
+
+        Raises:
+            CalculatorInputError: see :meth:`resolve`; also raised by the function
+                itself when inputs are individually valid but inconsistent
+                (e.g. more KV heads than query heads).
+        """
+        values, preset = self._resolve(assignments)
+        calculation = self.function(**values)
+        if preset is None:
+            return calculation
+        used = ", ".join(
+            f"{name}={format_number(values[name])}"
+            for attr, name in self.preset_fields.items()
+            if getattr(preset, attr) is not None and values[name] == getattr(preset, attr)
+        )
+        return replace(
+            calculation,
+            notes=(f"model={preset.name} ({preset.display}) set {used}.", *calculation.notes),
+            sources=(*calculation.sources, preset.source),
+        )
+
+
+def count_input(name: str, unit: str, default: int | None, help: str, *, allow_zero: bool = False,
+                default_text: str | None = None) -> InputSpec:
+    """A whole-number input ('100k' allowed) that must be > 0 (or >= 0 with ``allow_zero``)."""
+    return InputSpec(name, unit, default, help, parse_count, non_negative if allow_zero else positive,
+                     default_text)
+
+
+def number_input(name: str, unit: str, default: float | None, help: str,
+                 check: Callable[[Any], str | None] | None = positive,
+                 default_text: str | None = None) -> InputSpec:
+    """A real-number input ('1e-3', '989.4T'); positive unless another check is given."""
+    return InputSpec(name, unit, default, help, parse_number, check, default_text)
+
+
+def bytes_input(name: str, default: float, help: str) -> InputSpec:
+    """A size in bytes ('80GB', '80GiB', '24G'); see :func:`parse_bytes`."""
+    return InputSpec(name, "bytes", default, help, parse_bytes, positive)
+
+
+def dtype_input(name: str, default: str, help: str) -> InputSpec:
+    """A dtype name from :data:`DTYPE_BYTES` ('fp16', 'bf16', 'int4' ...)."""
+    return InputSpec(name, "dtype", default, help, parse_dtype)
 
 
 def format_default(value: Any) -> str:
@@ -347,6 +455,28 @@ def format_default(value: Any) -> str:
 
 # ---------------------------------------------------------------------------
 # Display helpers shared by calculators (they return strings; no rich here).
+
+def format_number(value: Any) -> str:
+    """Readable number for expressions and tables.
+
+    Whole numbers below 1e15 get thousands separators ('131,072'); very large or
+    very small reals use 4 significant digits in scientific form ('5.88e+23');
+    everything else 6 significant digits ('0.865964'). Bools and strings pass through.
+    """
+    if isinstance(value, bool) or isinstance(value, str):
+        return str(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number) or math.isinf(number):
+        return str(number)
+    if number.is_integer() and abs(number) < 1e15:
+        return f"{int(number):,}"
+    if abs(number) >= 1e15 or abs(number) < 1e-4:
+        return f"{number:.4g}"
+    return f"{number:,.6g}" if abs(number) >= 1e6 else f"{number:.6g}"
+
 
 def format_bytes(n: float, decimal: bool = False) -> str:
     """Binary units by default ('30.52 GiB'); ``decimal=True`` gives '32.77 GB'."""
@@ -364,5 +494,12 @@ def format_bytes(n: float, decimal: bool = False) -> str:
 
 def bytes_quantity(n: float, with_decimal: bool = True) -> Quantity:
     """A byte count displayed as 'x GiB (y GB)'."""
-    display = format_bytes(n) + (f" ({format_bytes(n, decimal=True)})" if with_decimal and n >= 1000 else "")
-    return Quantity(n, "bytes", display)
+    display = format_bytes(n) + (f" ({format_bytes(n, decimal=True)})" if with_decimal and abs(n) >= 1000 else "")
+    return Quantity(whole(n), "bytes", display)
+
+
+def whole(value: float) -> int | float:
+    """An integral float as int (so JSON shows 819200, not 819200.0); anything else unchanged."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    return value

@@ -53,19 +53,48 @@ class ModelPreset:
     experts: int | None = None
     experts_per_token: int | None = None
 
+    @property
+    def n_experts(self) -> int:
+        """Experts per MoE layer; 1 for a dense model (so calculators can treat both alike)."""
+        return self.experts or 1
 
-def _llama_params(layers: int, hidden: int, n_heads: int, n_kv_heads: int, intermediate: int, vocab: int) -> int:
-    """Exact parameter count of a Llama-style decoder (no biases, SwiGLU MLP, RMSNorm,
-    untied input/output embeddings): vocab*h*2 + L*(attn + 3*h*ffn + 2h) + h."""
-    head_dim = hidden // n_heads
-    attention = 2 * hidden * hidden + 2 * hidden * n_kv_heads * head_dim
-    per_layer = attention + 3 * hidden * intermediate + 2 * hidden
-    return 2 * vocab * hidden + layers * per_layer + hidden
+    @property
+    def n_experts_per_token(self) -> int:
+        """Experts each token is routed to; 1 for a dense model."""
+        return self.experts_per_token or 1
+
+
+def decoder_parameters(layers: int, hidden: int, n_heads: int, n_kv_heads: int, head_dim: int,
+                       intermediate: int, vocab: int, experts: int = 1, experts_per_token: int = 1,
+                       tied_embeddings: bool = False) -> tuple[int, int]:
+    """Exact (total, active-per-token) parameters of a Llama/Mistral-style decoder.
+
+    No biases; SwiGLU MLP (gate, up, down: 3 x hidden x intermediate per expert);
+    two RMSNorm weight vectors per block plus a final one; a linear router of
+    hidden x experts per block when ``experts > 1``; input and output embeddings
+    of vocab x hidden each unless tied. Per block::
+
+        attention = 2*hidden*(n_heads*head_dim) + 2*hidden*(n_kv_heads*head_dim)
+        total     = attention + router + 2*hidden + experts           * 3*hidden*intermediate
+        active    = attention + router + 2*hidden + experts_per_token * 3*hidden*intermediate
+
+    Source: the HF ``LlamaForCausalLM`` / ``MixtralForCausalLM`` module layout
+    read off the config.json of each preset; Jiang et al. 2024 (arXiv:2401.04088)
+    for the sparse MoE block. Returns parameters (counts).
+    """
+    attention = 2 * hidden * n_heads * head_dim + 2 * hidden * n_kv_heads * head_dim
+    router = hidden * experts if experts > 1 else 0
+    shared = attention + router + 2 * hidden
+    mlp = 3 * hidden * intermediate
+    embeddings = (1 if tied_embeddings else 2) * vocab * hidden
+    total = embeddings + layers * (shared + experts * mlp) + hidden
+    active = embeddings + layers * (shared + experts_per_token * mlp) + hidden
+    return total, active
 
 
 def _llama(name: str, display: str, layers: int, hidden: int, n_heads: int, n_kv_heads: int,
            intermediate: int, vocab: int, context: int, rope_base: float, source: str) -> ModelPreset:
-    params = _llama_params(layers, hidden, n_heads, n_kv_heads, intermediate, vocab)
+    params, _ = decoder_parameters(layers, hidden, n_heads, n_kv_heads, hidden // n_heads, intermediate, vocab)
     return ModelPreset(name, display, layers, n_heads, n_kv_heads, hidden // n_heads, hidden,
                        intermediate, vocab, params, params, context, rope_base, source)
 
@@ -105,12 +134,7 @@ PRESETS: dict[str, ModelPreset] = {
 def _mixtral() -> ModelPreset:
     layers, hidden, n_heads, n_kv, ffn, vocab, experts, top_k = 32, 4096, 32, 8, 14336, 32000, 8, 2
     head_dim = hidden // n_heads
-    attention = 2 * hidden * hidden + 2 * hidden * n_kv * head_dim
-    router = hidden * experts
-    expert = 3 * hidden * ffn
-    norms = 2 * hidden
-    total = 2 * vocab * hidden + layers * (attention + router + norms + experts * expert) + hidden
-    active = 2 * vocab * hidden + layers * (attention + router + norms + top_k * expert) + hidden
+    total, active = decoder_parameters(layers, hidden, n_heads, n_kv, head_dim, ffn, vocab, experts, top_k)
     return ModelPreset(
         name="mixtral-8x7b", display="Mixtral-8x7B", layers=layers, n_heads=n_heads, n_kv_heads=n_kv,
         head_dim=head_dim, hidden=hidden, intermediate=ffn, vocab=vocab, params=total,
