@@ -1,0 +1,346 @@
+"""The study session driver: one loop shared by the terminal UI and the ``--plain`` protocol.
+
+For each card the scheduler hands out, the driver shows the prompt, reads a
+free-recall answer, grades it against the key points (:mod:`llmconcepts.grading`),
+reveals the model answer with the four intervals, and acts on the learner's
+choice: rate (1-4, or Enter for the suggestion), undo, explain, bury, quit.
+
+A screen (:class:`StudyScreen`) does the input and output; this module never
+prints. Every rating is written by ``StudySession.rate`` in its own transaction
+with SIGINT held back for its duration, so Ctrl-C between keypresses can never
+leave half a rating: the ratings already given stay saved and the learner is
+told how many.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from typing import TYPE_CHECKING, Protocol
+
+from llmconcepts.grading import Grade, grade_answer
+
+if TYPE_CHECKING:  # the scheduler is imported by the CLI, not at module import
+    from llmconcepts.cardbank.model import CardBank, CardRef, Concept
+    from llmconcepts.scheduling.session import Progress, QueuedCard, SessionSummary, StudySession
+
+RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+"""Anki's names of the four FSRS ratings."""
+
+EXIT_INTERRUPTED = 130
+
+
+class EndOfInput(Exception):
+    """The learner closed the input (Ctrl-D in the terminal, end of a piped script)."""
+
+
+class Action(str, Enum):
+    """What the learner can do once the answer is revealed."""
+
+    RATE = "rate"
+    ACCEPT = "accept"  # Enter: take the suggested rating
+    UNDO = "undo"
+    EXPLAIN = "explain"
+    BURY = "bury"
+    QUIT = "quit"
+
+
+@dataclass(frozen=True)
+class Command:
+    """One decision at the rating step; ``rating`` is set only for :attr:`Action.RATE`."""
+
+    action: Action
+    rating: int | None = None
+
+
+COMMAND_KEYS: dict[str, Command] = {
+    **{str(r): Command(Action.RATE, r) for r in RATING_NAMES},
+    "": Command(Action.ACCEPT),
+    "u": Command(Action.UNDO),
+    "e": Command(Action.EXPLAIN),
+    "s": Command(Action.BURY),
+    "q": Command(Action.QUIT),
+}
+"""The command for each key (terminal) or line (``--plain``); "" is Enter / an empty line."""
+
+
+def parse_command(text: str) -> Command | None:
+    """The command a key or a ``--plain`` line stands for, or None if it means nothing.
+
+    Surrounding blanks and case are ignored: ``" 3 "`` rates Good, ``"Q"`` quits,
+    ``""`` takes the suggestion.
+    """
+    return COMMAND_KEYS.get(text.strip().lower())
+
+
+def format_interval(interval: timedelta) -> str:
+    """An interval as Anki writes it on its buttons: ``<1m``, ``10m``, ``3h``, ``8d``, ``1.5mo``, ``2y``.
+
+    Months are 30 days and years 365 days, as in Anki's display.
+    """
+    seconds = interval.total_seconds()
+    if seconds < 60:
+        return "<1m"
+    minutes = seconds / 60
+    if minutes < 59.5:
+        return f"{round(minutes)}m"
+    hours = minutes / 60
+    if hours < 23.5:
+        return f"{round(hours)}h"
+    days = hours / 24
+    if days < 29.5:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{_one_decimal(days / 30)}mo"
+    return f"{_one_decimal(days / 365)}y"
+
+
+def _one_decimal(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def format_duration(spent: timedelta) -> str:
+    """Time spent as ``42s``, ``4m 05s`` or ``1h 02m``."""
+    total = int(round(spent.total_seconds()))
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {seconds:02d}s"
+    return f"{seconds}s"
+
+
+@dataclass(frozen=True)
+class CardView:
+    """Everything a screen needs to draw one card.
+
+    Attributes:
+        queued: the scheduler's entry (card id, kind: new/learning/review/relearning/cram).
+        card: the card's concept and facet from the bank.
+        layer_title: title of the concept's layer.
+        progress: cards done and left by kind, as of showing the card.
+        notices: short messages about what just happened (undo, bury, leech).
+    """
+
+    queued: QueuedCard
+    card: CardRef
+    layer_title: str
+    progress: Progress
+    notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """The answer side: the grade of the typed answer and the interval each rating would give."""
+
+    grade: Grade
+    intervals: dict[int, timedelta]
+
+
+class StudyScreen(Protocol):
+    """Input and output of a study session (terminal UI or ``--plain``).
+
+    ``read_answer`` and ``read_command`` raise :class:`EndOfInput` when input ends
+    and let KeyboardInterrupt through on Ctrl-C.
+    """
+
+    def show_card(self, view: CardView) -> None: ...
+
+    def read_answer(self) -> str: ...
+
+    def show_reveal(self, view: CardView, reveal: Reveal) -> None: ...
+
+    def read_command(self, suggested: int | None) -> Command: ...
+
+    def show_notice(self, text: str) -> None: ...
+
+    def show_explain(self, concept: Concept) -> None: ...
+
+    def show_summary(self, summary: SessionSummary, finished: bool) -> None: ...
+
+    def show_interrupted(self, ratings_saved: int) -> None: ...
+
+
+@dataclass
+class StudyResult:
+    """How the session ended: ratings kept (after undos) and the exit code for the CLI."""
+
+    interrupted: bool = False
+    finished: bool = False
+    rated: list[QueuedCard] = field(default_factory=list)
+
+    @property
+    def ratings_saved(self) -> int:
+        """Ratings given in this session and not undone (each one committed)."""
+        return len(self.rated)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_INTERRUPTED if self.interrupted else 0
+
+
+def utc_now() -> datetime:
+    """The wall clock as a timezone-aware UTC datetime (read once per action)."""
+    return datetime.now(timezone.utc)
+
+
+@contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold Ctrl-C back while a rating is written and counted; it lands right after."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+class _Driver:
+    def __init__(
+        self,
+        session: StudySession,
+        bank: CardBank,
+        screen: StudyScreen,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.session = session
+        self.bank = bank
+        self.screen = screen
+        self.clock = clock
+        self.result = StudyResult()
+        self.notices: list[str] = []
+        self.again: QueuedCard | None = None  # a card to show next (after undo)
+
+    def run(self) -> StudyResult:
+        try:
+            while self._study_one():
+                pass
+        except KeyboardInterrupt:
+            self.result.interrupted = True
+            self.screen.show_interrupted(self.result.ratings_saved)
+            return self.result
+        except EndOfInput:
+            pass
+        self.screen.show_summary(self.session.summary(self.clock()), self.result.finished)
+        return self.result
+
+    def _study_one(self) -> bool:
+        """Show one card and act on the learner's choice; False when the session ends."""
+        now = self.clock()
+        queued = self.again or self.session.next_card(now)
+        self.again = None
+        if queued is None:
+            self.result.finished = True
+            return False
+        card = self.bank.card(queued.card_id)
+        view = CardView(
+            queued=queued,
+            card=card,
+            layer_title=self._layer_title(card),
+            progress=self.session.progress(now),
+            notices=tuple(self.notices),
+        )
+        self.notices.clear()
+        self.screen.show_card(view)
+        shown = time.monotonic()
+        answer = self.screen.read_answer()
+        grade = grade_answer(answer, card.facet.key_points)
+        reveal = Reveal(grade, self.session.preview(queued.card_id, self.clock()))
+        self.screen.show_reveal(view, reveal)
+        while True:
+            command = self.screen.read_command(grade.suggested)
+            if command.action is Action.QUIT:
+                return False
+            if command.action is Action.EXPLAIN:
+                self.screen.show_explain(card.concept)
+                self.screen.show_reveal(view, reveal)
+                continue
+            if command.action is Action.UNDO:
+                if self._undo():
+                    return True
+                continue
+            if command.action is Action.BURY:
+                self.session.bury(queued.card_id, self.clock())
+                self.notices.append(f"Buried {_card_name(card)} until tomorrow.")
+                return True
+            rating = command.rating if command.action is Action.RATE else grade.suggested
+            if rating is None:
+                self.screen.show_notice("No answer typed, so no suggestion: choose a rating 1-4.")
+                continue
+            self._rate(queued, card, rating, grade, int((time.monotonic() - shown) * 1000))
+            return True
+
+    def _rate(self, queued: QueuedCard, card: CardRef, rating: int, grade: Grade, duration_ms: int) -> None:
+        with _sigint_held():
+            outcome = self.session.rate(
+                queued.card_id,
+                rating,
+                self.clock(),
+                duration_ms=duration_ms,
+                answer=grade.answer,
+                covered=grade.covered_points,
+            )
+            self.result.rated.append(queued)
+        if outcome.became_leech:
+            self.notices.append(
+                f"{_card_name(card)} is now a leech (forgotten too often) and has been suspended."
+            )
+
+    def _undo(self) -> bool:
+        """Undo the last rating and queue that card again; False (and a notice) if none."""
+        with _sigint_held():
+            card_id = self.session.undo(self.clock())
+            if card_id is not None:
+                self.again = self._pop_rated(card_id)
+        if card_id is None:
+            self.screen.show_notice("Nothing to undo in this session.")
+            return False
+        self.notices.append(f"Undid the rating of {_card_name(self.bank.card(card_id))}.")
+        return True
+
+    def _pop_rated(self, card_id: str) -> QueuedCard:
+        for index in range(len(self.result.rated) - 1, -1, -1):
+            if self.result.rated[index].card_id == card_id:
+                return self.result.rated.pop(index)
+        from llmconcepts.scheduling.session import QueuedCard
+
+        return QueuedCard(card_id=card_id, kind="review", due=None)
+
+    def _layer_title(self, card: CardRef) -> str:
+        try:
+            return self.bank.layer(card.concept.layer).title
+        except KeyError:
+            return card.concept.layer
+
+
+def _card_name(card: CardRef) -> str:
+    return f"{card.concept.title} ({card.facet.kind.label.lower()})"
+
+
+def run_study(
+    session: StudySession,
+    bank: CardBank,
+    screen: StudyScreen,
+    clock: Callable[[], datetime] = utc_now,
+) -> StudyResult:
+    """Run a study session to its end (queue empty, ``q``, end of input or Ctrl-C).
+
+    The summary is shown at the end, except after Ctrl-C, which only tells how
+    many ratings were saved.
+
+    Args:
+        session: an open scheduler session (closed by the caller).
+        bank: the card bank the session was opened on (card text).
+        screen: where to show cards and read answers and keys.
+        clock: returns the current UTC time; read once per action.
+
+    Returns:
+        A :class:`StudyResult`; its ``exit_code`` is 130 after Ctrl-C, else 0.
+    """
+    return _Driver(session, bank, screen, clock).run()

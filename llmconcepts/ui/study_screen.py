@@ -1,0 +1,333 @@
+"""The study session in a terminal: rich rendering, single-keypress commands.
+
+Layout of one card (80x24, still whole at 60 columns)::
+
+    Model mechanics › KV cache
+    Mechanism · review              new 3 · learning 1 · review 12 · done 4
+    ─────────────────────────────────────────────────────────────────────
+    What does the KV cache hold, and why does decoding need it?
+    Answer below; an empty line ends it, Enter alone reveals.
+    > ...
+
+and once revealed: the typed answer (matched words underlined), the model
+answer, the key points marked ✓ covered / ✗ missed, the suggested rating, and
+the four buttons with the interval each gives (Anki's "10m 1d 3d 8d").
+
+Everything the learner typed and all card text go through :class:`rich.text.Text`,
+never markup, so ``[bold]`` prints as typed. Colours follow ``NO_COLOR``
+(rich honours it); the suggested button is also shown in reverse video so it
+stays visible without colour. Keys are read one at a time in cbreak mode
+(termios), so Ctrl-C still raises KeyboardInterrupt.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import subprocess
+import sys
+import termios
+import tty
+from typing import TYPE_CHECKING
+
+from rich.console import Console, Group, RenderableType
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from llmconcepts.ui.study import (
+    RATING_NAMES,
+    CardView,
+    Command,
+    EndOfInput,
+    Reveal,
+    format_duration,
+    format_interval,
+    parse_command,
+)
+
+if TYPE_CHECKING:
+    from llmconcepts.cardbank.model import Concept
+    from llmconcepts.scheduling.session import Progress, SessionSummary
+
+RATING_STYLES = {1: "red", 2: "yellow", 3: "green", 4: "blue"}
+CTRL_C, CTRL_D, ESC = "\x03", "\x04", "\x1b"
+ACCEPT_KEYS = ("\r", "\n", " ")  # Enter (or space, as in Anki) takes the suggestion
+_EMPHASIS = re.compile(r"\*\*(.+?)\*\*|\*(.+?)\*")
+
+
+def card_text(text: str, style: str = "") -> Text:
+    """Card text as rich Text: ``**strong**`` bold, ``*emphasis*`` italic, nothing else interpreted."""
+    out = Text(style=style)
+    position = 0
+    for match in _EMPHASIS.finditer(text):
+        out.append(text[position : match.start()])
+        if match.group(1) is not None:
+            out.append(match.group(1), style="bold")
+        else:
+            out.append(match.group(2), style="italic")
+        position = match.end()
+    out.append(text[position:])
+    return out
+
+
+def progress_text(progress: Progress) -> Text:
+    """``new 3 · learning 1 · review 12 · done 4``."""
+    return Text.assemble(
+        ("new ", "dim"), (str(progress.new_left), "blue"),
+        (" · learning ", "dim"), (str(progress.learning_left), "red"),
+        (" · review ", "dim"), (str(progress.review_left), "green"),
+        (" · done ", "dim"), (str(progress.done), ""),
+    )
+
+
+def header(view: CardView) -> RenderableType:
+    """Layer › concept title, then facet and kind on the left, progress on the right."""
+    card = view.card
+    title = Text.assemble((view.layer_title, "dim"), (" › ", "dim"), (card.concept.title, "bold"))
+    facet = Text.assemble((card.facet.kind.label, "bold cyan"), (" · ", "dim"), (view.queued.kind, "dim"))
+    grid = Table.grid(expand=True)
+    grid.add_column(ratio=1)
+    grid.add_column(justify="right", no_wrap=False)
+    grid.add_row(facet, progress_text(view.progress))
+    parts: list[RenderableType] = [title, grid, Rule(style="dim")]
+    for notice in view.notices:
+        parts.append(Text(notice, style="yellow"))
+    return Group(*parts)
+
+
+def typed_answer(reveal: Reveal) -> Text:
+    """The learner's answer verbatim, with the stretches that matched a cue underlined."""
+    answer = reveal.grade.answer.strip("\n")
+    if not answer.strip():
+        return Text("(no answer typed)", style="dim italic")
+    text = Text(answer)
+    offset = len(reveal.grade.answer) - len(reveal.grade.answer.lstrip("\n"))
+    for result in reveal.grade.points:
+        if result.span is not None:
+            text.stylize("underline green", result.span[0] - offset, result.span[1] - offset)
+    return text
+
+
+def key_points(reveal: Reveal, unicode_marks: bool) -> RenderableType:
+    """One line per key point, ✓ covered (green) or ✗ missed (red), with a hanging indent."""
+    hit, miss = ("✓", "✗") if unicode_marks else ("+", "-")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, width=1)
+    grid.add_column(ratio=1)
+    for result in reveal.grade.points:
+        mark = Text(hit, style="bold green") if result.covered else Text(miss, style="bold red")
+        grid.add_row(mark, Text(result.point.text, style="" if result.covered else "dim"))
+    return grid
+
+
+def suggestion_line(reveal: Reveal) -> Text:
+    grade = reveal.grade
+    if grade.suggested is None:
+        return Text("No answer typed, so no suggestion: choose 1-4.", style="dim")
+    rating = grade.suggested
+    return Text.assemble(
+        (f"{grade.covered} of {grade.total} key points covered · ", ""),
+        ("Suggested: ", ""),
+        (f"{rating} {RATING_NAMES[rating]}", f"bold {RATING_STYLES[rating]}"),
+    )
+
+
+def rating_buttons(reveal: Reveal) -> RenderableType:
+    """Four buttons, each with its interval above it; the suggested one in reverse video."""
+    grid = Table.grid(padding=(0, 2))
+    for _ in RATING_NAMES:
+        grid.add_column(justify="center", no_wrap=True)
+    intervals = [
+        Text(format_interval(reveal.intervals[r]) if r in reveal.intervals else "", style="dim")
+        for r in RATING_NAMES
+    ]
+    buttons = []
+    for rating, name in RATING_NAMES.items():
+        style = RATING_STYLES[rating]
+        if rating == reveal.grade.suggested:
+            style = f"reverse bold {style}"
+        buttons.append(Text(f" {rating} {name} ", style=style))
+    grid.add_row(*intervals)
+    grid.add_row(*buttons)
+    return grid
+
+
+def keys_line(reveal: Reveal) -> Text:
+    suggested = reveal.grade.suggested
+    enter = f"Enter {RATING_NAMES[suggested]} · " if suggested is not None else ""
+    return Text(f"{enter}u undo · e explain · s bury · q quit", style="dim")
+
+
+def summary_table(summary: SessionSummary) -> RenderableType:
+    """The end-of-session figures as a two-column grid."""
+    studied = " · ".join(f"{kind} {count}" for kind, count in summary.studied_by_kind.items() if count)
+    retention = "—" if summary.retention_today is None else f"{summary.retention_today:.0%}"
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column()
+    grid.add_row("Studied", Text(studied or "nothing"))
+    grid.add_row("Again", Text(str(summary.again_count)))
+    grid.add_row("Time", Text(format_duration(summary.time_spent)))
+    grid.add_row("Retention today", Text(retention))
+    grid.add_row("Due tomorrow", Text(str(summary.due_tomorrow)))
+    grid.add_row("Streak", Text(_days(summary.streak_days)))
+    grid.add_row("Ratings saved", Text(str(summary.ratings_saved)))
+    return grid
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+def _read_key(fd: int) -> str:
+    """One keypress from a terminal in cbreak mode; escape sequences (arrows...) come back whole.
+
+    TCSANOW (not the default TCSAFLUSH) keeps keys typed ahead of the switch.
+    """
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd, termios.TCSANOW)
+        first = os.read(fd, 1)
+        if not first:
+            raise EndOfInput
+        data = first
+        if first == ESC.encode():
+            while select.select([fd], [], [], 0.01)[0]:
+                data += os.read(fd, 32)
+        return data.decode(errors="replace")
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
+
+
+class TerminalStudyScreen:
+    """The interactive study screen on a terminal (see the module docstring).
+
+    Args:
+        console: where to render (the shared stdout console by default).
+        read_key: reads one keypress (injected by tests; defaults to cbreak on stdin).
+        read_line: reads one line of the answer without its newline; raises
+            EOFError on Ctrl-D (``input`` by default).
+    """
+
+    def __init__(self, console: Console | None = None, read_key=None, read_line=None) -> None:
+        if console is None:
+            from llmconcepts.ui.console import console as shared_console
+
+            console = shared_console()
+        self.console = console
+        self._read_key = read_key or (lambda: _read_key(sys.stdin.fileno()))
+        self._read_line = read_line or input
+        self._unicode = console.encoding.lower().startswith("utf")
+
+    # -- one card --------------------------------------------------------
+    def show_card(self, view: CardView) -> None:
+        self.console.clear()
+        self.console.print(header(view))
+        self.console.print(card_text(view.card.facet.prompt, style="bold"))
+        self.console.print(
+            Text("Answer below; an empty line ends it, Enter alone reveals.", style="dim")
+        )
+
+    def read_answer(self) -> str:
+        lines: list[str] = []
+        while True:
+            self.console.print(Text("> ", style="cyan"), end="")
+            self.console.file.flush()
+            try:
+                line = self._read_line()
+            except EOFError:
+                raise EndOfInput from None
+            if not line.strip():
+                return "\n".join(lines)
+            lines.append(line)
+
+    def show_reveal(self, view: CardView, reveal: Reveal) -> None:
+        self.console.clear()
+        parts = self._reveal_parts(view, reveal)
+        if self._height(parts) > self.console.height:
+            parts = [p for p in parts if p is not None]  # drop the spacer lines
+        for part in parts:
+            self.console.print(part if part is not None else "")
+
+    def _reveal_parts(self, view: CardView, reveal: Reveal) -> list[RenderableType | None]:
+        """Renderables top to bottom; None marks a blank spacer line (dropped when short of rows)."""
+        return [
+            header(view),
+            card_text(view.card.facet.prompt, style="bold"),
+            None,
+            typed_answer(reveal),
+            None,
+            Rule(Text("Model answer", style="bold"), style="dim", align="left"),
+            card_text(view.card.facet.answer),
+            None,
+            key_points(reveal, self._unicode),
+            suggestion_line(reveal),
+            None,
+            rating_buttons(reveal),
+            keys_line(reveal),
+        ]
+
+    def _height(self, parts: list[RenderableType | None]) -> int:
+        options = self.console.options
+        return sum(
+            1 if p is None else len(self.console.render_lines(p, options, pad=False)) for p in parts
+        )
+
+    def read_command(self, suggested: int | None) -> Command:
+        while True:
+            key = self._read_key()
+            if key == CTRL_D:
+                raise EndOfInput
+            if key == CTRL_C:
+                raise KeyboardInterrupt
+            if key in ACCEPT_KEYS:
+                return parse_command("")
+            command = parse_command(key) if key.strip() else None
+            if command is not None:
+                return command
+
+    def show_notice(self, text: str) -> None:
+        self.console.print(Text(text, style="yellow"))
+
+    # -- explain -----------------------------------------------------------
+    def show_explain(self, concept: Concept) -> None:
+        """The concept's explain view in a pager (``$PAGER`` or ``less``), then any key returns."""
+        from llmconcepts.ui.explain import render_explain
+
+        with self.console.capture() as capture:
+            render_explain(concept, self.console)
+        _page(capture.get(), self.console)
+        self.console.print(Text("Press any key to return to the card.", style="dim"))
+        self.console.file.flush()
+        if self._read_key() == CTRL_C:
+            raise KeyboardInterrupt
+
+    # -- the end -----------------------------------------------------------
+    def show_summary(self, summary: SessionSummary, finished: bool) -> None:
+        self.console.print()
+        title = "Session complete" if finished else "Session ended"
+        self.console.print(Rule(Text(title, style="bold"), style="dim", align="left"))
+        self.console.print(summary_table(summary))
+
+    def show_interrupted(self, ratings_saved: int) -> None:
+        self.console.print()
+        self.console.print(Text(f"Interrupted. {_ratings(ratings_saved)} saved.", style="yellow"))
+
+
+def _ratings(count: int) -> str:
+    return "1 rating" if count == 1 else f"{count} ratings"
+
+
+def _page(text: str, console: Console) -> None:
+    """Show ``text`` through the pager as git does (``LESS=FRX`` unless set), or print it."""
+    command = os.environ.get("PAGER") or "less"
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    try:
+        done = subprocess.run(command, shell=True, input=text.encode(), env=env, check=False)
+    except OSError:
+        done = None
+    if done is None or done.returncode == 127:  # 127: the shell found no such pager
+        console.file.write(text)

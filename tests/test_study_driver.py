@@ -1,0 +1,169 @@
+"""The study loop and the --plain protocol, driven against a recording test double of the session."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from study_helpers import NOW, RecordingSession, make_bank
+
+from llmconcepts.ui.study import (
+    Action,
+    Command,
+    format_duration,
+    format_interval,
+    parse_command,
+    run_study,
+)
+from llmconcepts.ui.study_plain import PlainStudyScreen
+
+CARDS = ["kv-cache/mechanism", "paged-attention/mechanism", "kv-cache/trade_off"]
+
+
+def _run(script: str, session: RecordingSession):
+    out = io.StringIO()
+    result = run_study(session, make_bank(), PlainStudyScreen(io.StringIO(script), out), clock=lambda: NOW)
+    return result, out.getvalue()
+
+
+def test_answers_are_graded_and_ratings_given_in_order():
+    session = RecordingSession(list(CARDS))
+    script = (
+        "it keeps the keys and values\nso memory grows with the context\n\n3\n"  # 2 of 3 covered
+        "\n4\n"  # no answer, rated Easy explicitly
+        "keys and values\n\n\n"  # 1 of 3 -> suggestion Hard, accepted with an empty line
+    )
+    result, out = _run(script, session)
+    assert [(c, r) for c, r, _, _ in session.ratings] == [
+        ("kv-cache/mechanism", 3), ("paged-attention/mechanism", 4), ("kv-cache/trade_off", 2),
+    ]
+    assert session.ratings[0][2] == "it keeps the keys and values\nso memory grows with the context"
+    assert session.ratings[0][3] == ("Keys and values are kept", "Memory grows with context")
+    assert result.finished and result.ratings_saved == 3 and result.exit_code == 0
+    assert "Key points: 2 of 3 covered." in out
+    assert "  covered: Keys and values are kept (you wrote \"keys and values\")" in out
+    assert "  missed: Decoding skips recomputation" in out
+    # 2/3 = 0.67 -> Good; 1/3 = 0.33 -> Hard.
+    assert "Suggested rating: 3 Good." in out and "Suggested rating: 2 Hard." in out
+    assert "Intervals: 1 Again 1m, 2 Hard 6m, 3 Good 10m, 4 Easy 8d." in out
+    assert "Session complete." in out and "Ratings saved: 3." in out
+
+
+def test_empty_line_without_answer_asks_again_for_a_rating():
+    session = RecordingSession(["kv-cache/mechanism"])
+    _, out = _run("\n\n1\n", session)
+    assert session.ratings == [("kv-cache/mechanism", 1, "", ())]
+    assert "Suggested rating: none, no answer was typed." in out
+    assert "Note: No answer typed, so no suggestion: choose a rating 1-4." in out
+
+
+def test_unknown_command_is_reported_and_read_again():
+    session = RecordingSession(["kv-cache/mechanism"])
+    _, out = _run("x\n\nzz\n2\n", session)
+    assert session.ratings[0][1] == 2
+    assert "Note: 'zz' is not a choice" in out
+
+
+def test_undo_shows_the_undone_card_again_and_keeps_the_count():
+    session = RecordingSession(list(CARDS))
+    script = "\n3\n" "\nu\n" "\n1\n" "q\n"
+    result, out = _run(script, session)
+    # Card 1 rated Good, at card 2 the learner undid it, card 1 came back and was rated Again.
+    assert [(c, r) for c, r, _, _ in session.ratings] == [("kv-cache/mechanism", 1)]
+    assert "Note: Undid the rating of KV cache (mechanism)." in out
+    assert out.count("Card 3 (new): Runtime constraints / KV cache / Mechanism") == 1
+    assert result.ratings_saved == 1 and not result.finished
+
+
+def test_undo_with_nothing_to_undo_says_so():
+    session = RecordingSession(["kv-cache/mechanism"])
+    _, out = _run("\nu\n3\n", session)
+    assert "Note: Nothing to undo in this session." in out
+    assert session.ratings[0][1] == 3
+
+
+def test_bury_moves_on_without_rating():
+    session = RecordingSession(list(CARDS[:2]))
+    _, out = _run("\ns\n\n3\n", session)
+    assert session.buried == ["kv-cache/mechanism"]
+    assert [c for c, *_ in session.ratings] == ["paged-attention/mechanism"]
+    assert "Note: Buried KV cache (mechanism) until tomorrow." in out
+
+
+def test_leech_is_announced_on_the_next_card():
+    session = RecordingSession(list(CARDS[:2]), leech_on={"kv-cache/mechanism"})
+    _, out = _run("\n1\n", session)
+    assert "Note: KV cache (mechanism) is now a leech" in out
+
+
+def test_end_of_input_mid_answer_ends_like_quit():
+    session = RecordingSession(list(CARDS))
+    result, out = _run("\n3\npartial answer without the empty line", session)
+    assert [c for c, *_ in session.ratings] == ["kv-cache/mechanism"]
+    assert not result.interrupted and result.exit_code == 0
+    assert "Session ended." in out
+
+
+class InterruptingInput(io.StringIO):
+    """Raises KeyboardInterrupt (as Ctrl-C would) once the script is used up."""
+
+    def readline(self, *args):
+        line = super().readline(*args)
+        if not line:
+            raise KeyboardInterrupt
+        return line
+
+
+def test_ctrl_c_keeps_ratings_and_reports_them():
+    session = RecordingSession(list(CARDS))
+    out = io.StringIO()
+    screen = PlainStudyScreen(InterruptingInput("\n3\n\n2\nhalf an ans"), out)
+    result = run_study(session, make_bank(), screen, clock=lambda: NOW)
+    assert result.interrupted and result.exit_code == 130
+    assert len(session.ratings) == 2
+    assert "Interrupted. 2 ratings saved." in out.getvalue()
+
+
+def test_user_text_with_markup_is_kept_verbatim():
+    session = RecordingSession(["kv-cache/mechanism"])
+    _, out = _run("[bold]keys and values[/] [red]\n\n\n", session)
+    assert session.ratings[0][2] == "[bold]keys and values[/] [red]"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1", Command(Action.RATE, 1)), (" 4 ", Command(Action.RATE, 4)), ("", Command(Action.ACCEPT)),
+        ("u", Command(Action.UNDO)), ("E", Command(Action.EXPLAIN)), ("s", Command(Action.BURY)),
+        ("q", Command(Action.QUIT)), ("5", None), ("0", None), ("quit", None), ("good", None),
+    ],
+)
+def test_parse_command(text, expected):
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("interval", "expected"),
+    [
+        (timedelta(seconds=30), "<1m"),
+        (timedelta(minutes=1), "1m"),
+        (timedelta(minutes=10), "10m"),
+        (timedelta(hours=1), "1h"),
+        (timedelta(hours=5, minutes=20), "5h"),
+        (timedelta(days=1), "1d"),
+        (timedelta(days=8, hours=3), "8d"),
+        (timedelta(days=45), "1.5mo"),  # 45 / 30
+        (timedelta(days=60), "2mo"),
+        (timedelta(days=730), "2y"),  # 730 / 365
+        (timedelta(days=400), "1.1y"),  # 400 / 365 = 1.096
+    ],
+)
+def test_format_interval_like_anki_buttons(interval, expected):
+    assert format_interval(interval) == expected
+
+
+def test_format_duration():
+    assert format_duration(timedelta(seconds=42)) == "42s"
+    assert format_duration(timedelta(minutes=4, seconds=5)) == "4m 05s"
+    assert format_duration(timedelta(hours=1, minutes=2, seconds=9)) == "1h 02m"
