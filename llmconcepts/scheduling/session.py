@@ -1,0 +1,514 @@
+"""The study-session API used by ``llmc study`` and the dashboard.
+
+A :class:`StudySession` shows cards from the queue (see ``queue.py``), records
+each rating as one transaction (see ``operations.py``), and can undo its own
+ratings exactly. Everything it persists is in the database at once, so a
+session that ends abruptly loses at most the rating in flight; what it keeps in
+memory (the undo stack, the card just shown, this session's counts) only shapes
+the rest of the session.
+
+Limits: the day's new-card and review quotas are counted over today's log, so a
+second session the same day continues the count. ``SessionOptions.limit`` caps
+the number of distinct cards a session takes up; learning steps of cards already
+taken up still come back. In cram mode every introduced card in the selection is
+studied once more (Again puts it back at the end); the ratings are logged as
+practice and the schedule does not move.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from llmconcepts.errors import LlmcError, UnknownConceptError
+
+if TYPE_CHECKING:
+    from llmconcepts.cardbank.model import CardBank
+    from llmconcepts.scheduling.day import LearnerClock
+    from llmconcepts.scheduling.queue import Queue, Selection
+    from llmconcepts.scheduling.settings import Settings
+    from llmconcepts.storage.engine import Database
+    from llmconcepts.storage.repository import CardRecord
+
+KINDS = ("new", "learning", "review", "relearning", "cram")
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What a session covers.
+
+    Attributes:
+        layers: layer ids; with ``concepts``, a concept is studied if it is in one of
+            these layers or named in ``concepts``; both empty = the whole bank.
+        concepts: concept ids.
+        new_limit: most new cards this session (still capped by today's remaining
+            new-card quota unless cram).
+        limit: most distinct cards this session.
+        review_only: no new cards.
+        cram: study introduced cards whether due or not; ratings are logged as
+            practice and the schedule is unchanged.
+    """
+
+    layers: tuple[str, ...] = ()
+    concepts: tuple[str, ...] = ()
+    new_limit: int | None = None
+    limit: int | None = None
+    review_only: bool = False
+    cram: bool = False
+
+
+@dataclass(frozen=True)
+class QueuedCard:
+    """The card to show: id (``kv-cache/mechanism``), kind ("new", "learning",
+    "review", "relearning" or "cram") and its due time (UTC; None for a new card)."""
+
+    card_id: str
+    kind: str
+    due: datetime | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Ratings done this session and cards left by kind (as Anki's three counts)."""
+
+    done: int
+    new_left: int
+    learning_left: int
+    review_left: int
+
+
+@dataclass(frozen=True)
+class RatingOutcome:
+    """Result of a rating: the card's next due time (UTC) and the interval until it.
+    ``became_leech``: the card just reached the leech threshold and was suspended."""
+
+    card_id: str
+    rating: int
+    next_due: datetime
+    interval: timedelta
+    became_leech: bool
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """End-of-session figures.
+
+    Attributes:
+        studied_by_kind: ratings this session by the card's kind when shown.
+        again_count: Again ratings this session.
+        time_spent: sum of the ratings' durations.
+        retention_today: share of today's review-state ratings (all sessions) that were
+            not Again (Anki's "true retention"); None when there were none.
+        due_tomorrow: scheduled cards due before the end of tomorrow (learner days).
+        streak_days: consecutive learner days with study, ending today.
+        ratings_saved: ratings of this session now in the database.
+    """
+
+    studied_by_kind: dict[str, int]
+    again_count: int
+    time_spent: timedelta
+    retention_today: float | None
+    due_tomorrow: int
+    streak_days: int
+    ratings_saved: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What ``llmc`` with no command shows."""
+
+    due_now: int
+    new_available_today: int
+    streak_days: int
+    next_due: datetime | None
+
+
+@dataclass(frozen=True)
+class _Done:
+    log_id: int
+    card_id: str
+    kind: str
+    rating: int
+    duration_ms: int | None
+
+
+@dataclass
+class StudySession:
+    """One study session over an open database. Build it with :func:`open_session`."""
+
+    db: Database
+    bank: CardBank
+    settings: Settings
+    clock: LearnerClock
+    options: SessionOptions
+    selection: Selection
+    _scheduler: object = field(repr=False)
+    _done: list[_Done] = field(default_factory=list)
+    _last_shown: str | None = None
+    _buried: set[str] = field(default_factory=set)
+    _cram_pending: list[str] = field(default_factory=list)
+    _closed: bool = False
+
+    # -- queue -------------------------------------------------------------------------
+    def _records(self) -> dict[str, CardRecord]:
+        from llmconcepts.storage import repository
+
+        with self.db.reading() as session:
+            return {r.id: r for r in repository.load_cards(session, self.selection.order)}
+
+    def _taken_up(self) -> set[str]:
+        return {done.card_id for done in self._done}
+
+    def _slots_left(self) -> int | None:
+        if self.options.limit is None:
+            return None
+        return max(self.options.limit - len(self._taken_up()), 0)
+
+    def _queue(self, now: datetime) -> tuple[Queue, dict[str, CardRecord], int]:
+        """The queue, the records it was built from, and the new-card quota left."""
+        from llmconcepts.scheduling.history import today_counts
+        from llmconcepts.scheduling.queue import build_queue
+
+        records = self._records()
+        _day, _start, end = self.clock.today(now)
+        with self.db.reading() as session:
+            counts = today_counts(session, self.clock, now)
+        new_quota = max(self.settings.new_per_day - counts.new, 0)
+        if self.options.new_limit is not None:
+            new_in_session = sum(1 for done in self._done if done.kind == "new")
+            new_quota = min(new_quota, max(self.options.new_limit - new_in_session, 0))
+        if self.options.review_only:
+            new_quota = 0
+        review_quota = max(self.settings.reviews_per_day - counts.reviews, 0)
+        queue = build_queue(
+            self.selection, records, now, end,
+            new_quota=new_quota, review_quota=review_quota, buried=self._buried,
+        )
+        return queue, records, new_quota
+
+    def _cram_candidates(self, now: datetime) -> list[str]:
+        from llmconcepts.scheduling.queue import active
+
+        records = self._records()
+        return [
+            card_id for card_id in self._cram_pending
+            if card_id in records and active(records[card_id], now, self._buried)
+        ]
+
+    def next_card(self, now: datetime) -> QueuedCard | None:
+        """The card to show next, or None when the session is over.
+
+        Never the card just shown, unless it is a learning step that is due (within
+        Anki's 20-minute learn-ahead window) and nothing else is left; a concept's
+        facets are kept apart when another card is available.
+        """
+        from llmconcepts.scheduling.operations import kind_of
+        from llmconcepts.scheduling.queue import pick_next
+
+        now = _utc(now)
+        if self.options.cram:
+            candidates = self._cram_candidates(now)
+            learning: set[str] = set()
+            records = None
+        else:
+            queue, records, _quota = self._queue(now)
+            candidates = list(queue.candidates())
+            learning = set(queue.learning_due) | set(queue.learning_ahead)
+        slots = self._slots_left()
+        if slots == 0:
+            taken = self._taken_up()
+            candidates = [c for c in candidates if c in taken]
+        chosen = pick_next(candidates, self.selection.concept_of, self._last_shown, learning)
+        if chosen is None:
+            return None
+        self._last_shown = chosen
+        if records is None:
+            records = self._records()
+        record = records[chosen]
+        return QueuedCard(chosen, "cram" if self.options.cram else kind_of(record), record.due)
+
+    def progress(self, now: datetime) -> Progress:
+        """Ratings done and cards left: new (today's quota, or fewer if fewer exist),
+        learning (cards with a step due today) and review (due today, within quota),
+        with this session's limits applied."""
+        now = _utc(now)
+        done = len(self._done)
+        slots = self._slots_left()
+        if self.options.cram:
+            left = len(self._cram_candidates(now))
+            return Progress(done, 0, 0, left if slots is None else min(left, slots))
+        queue, _records, new_quota = self._queue(now)
+        new_left = min(new_quota, queue.new_available)
+        review_left = len(queue.reviews)
+        if slots is not None:
+            review_left = min(review_left, slots)
+            new_left = min(new_left, max(slots - review_left, 0))
+        return Progress(done, new_left, queue.learning_today, review_left)
+
+    # -- ratings -----------------------------------------------------------------------
+    def preview(self, card_id: str, now: datetime) -> dict[int, timedelta]:
+        """Rating 1..4 -> the interval that rating would give now (equal to what
+        :meth:`rate` then gives). In cram mode every rating leaves the schedule as is,
+        so each shows the time until the card's current due date."""
+        from llmconcepts.scheduling.operations import preview_card
+
+        now = _utc(now)
+        if self.options.cram:
+            record = self._records().get(card_id)
+            if record is None:
+                raise LlmcError(f"no card '{card_id}' in this session")
+            wait = max(record.due - now, timedelta(0)) if record.due else timedelta(0)
+            return {rating: wait for rating in (1, 2, 3, 4)}
+        return preview_card(self.db, self._scheduler, card_id, now)
+
+    def rate(
+        self,
+        card_id: str,
+        rating: int,
+        now: datetime,
+        *,
+        duration_ms: int | None = None,
+        answer: str = "",
+        covered: tuple[str, ...] = (),
+    ) -> RatingOutcome:
+        """Rate a card (1 Again, 2 Hard, 3 Good, 4 Easy) and save it at once.
+
+        Raises:
+            LlmcError: bad rating, a card outside this session, a suspended card.
+            StorageError: the database failed; the rating was not saved.
+        """
+        from llmconcepts.scheduling.operations import rate_card
+
+        now = _utc(now)
+        if card_id not in self.selection.concept_of:
+            raise LlmcError(f"card '{card_id}' is not part of this session")
+        rated = rate_card(
+            self.db, self._scheduler, card_id, rating, now,
+            leech_threshold=self.settings.leech_threshold, practice=self.options.cram,
+            duration_ms=duration_ms, answer=answer, covered=covered,
+        )
+        self._done.append(_Done(rated.log_id, card_id, rated.kind, rating, duration_ms))
+        self._last_shown = card_id
+        if self.options.cram and card_id in self._cram_pending:
+            self._cram_pending.remove(card_id)
+            if rating == 1:
+                self._cram_pending.append(card_id)
+        return RatingOutcome(card_id, rating, rated.next_due, rated.interval, rated.became_leech)
+
+    def undo(self, now: datetime) -> str | None:
+        """Undo this session's last rating exactly (card state and log as before).
+
+        Returns:
+            The card id, to show it again; None when this session has no rating left.
+
+        Raises:
+            LlmcError: the card was rated again elsewhere since.
+        """
+        from llmconcepts.scheduling.operations import undo_rating
+
+        if not self._done:
+            return None
+        last = self._done[-1]
+        undo_rating(self.db, last.log_id)
+        self._done.pop()
+        if self.options.cram:
+            if last.card_id in self._cram_pending:
+                self._cram_pending.remove(last.card_id)
+            self._cram_pending.insert(0, last.card_id)
+        self._last_shown = last.card_id
+        return last.card_id
+
+    def bury(self, card_id: str, now: datetime) -> None:
+        """Hide the card until the next learner day starts (saved at once)."""
+        from llmconcepts.scheduling.operations import bury_card
+
+        now = _utc(now)
+        if card_id not in self.selection.concept_of:
+            raise LlmcError(f"card '{card_id}' is not part of this session")
+        bury_card(self.db, card_id, self.clock.next_day_start(now))
+        self._buried.add(card_id)
+
+    # -- summary -----------------------------------------------------------------------
+    def summary(self, now: datetime) -> SessionSummary:
+        """Figures for the end-of-session screen."""
+        from sqlalchemy import func, select
+
+        from llmconcepts.scheduling.history import streak_days, today_counts
+        from llmconcepts.storage.models import CardRow
+
+        now = _utc(now)
+        studied = {kind: 0 for kind in KINDS}
+        for done in self._done:
+            studied[done.kind] += 1
+        tomorrow_end = self.clock.day_end(self.clock.day_of(now) + timedelta(days=1))
+        with self.db.reading() as session:
+            counts = today_counts(session, self.clock, now)
+            due_tomorrow = session.scalar(
+                select(func.count()).select_from(CardRow).where(
+                    CardRow.due < tomorrow_end, CardRow.suspended.is_(False), CardRow.hidden.is_(False)
+                )
+            )
+            streak = streak_days(session, self.clock, now)
+        return SessionSummary(
+            studied_by_kind={kind: n for kind, n in studied.items() if n},
+            again_count=sum(1 for done in self._done if done.rating == 1),
+            time_spent=timedelta(milliseconds=sum(done.duration_ms or 0 for done in self._done)),
+            retention_today=counts.retention,
+            due_tomorrow=int(due_tomorrow or 0),
+            streak_days=streak,
+            ratings_saved=len(self._done),
+        )
+
+    def close(self) -> None:
+        """Release the database (every rating is already saved)."""
+        if not self._closed:
+            self._closed = True
+            self.db.close()
+
+    def __enter__(self) -> StudySession:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _utc(now: datetime) -> datetime:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("pass an aware datetime (UTC) as now")
+    return now.astimezone(timezone.utc)
+
+
+def select_cards(bank: CardBank, options: SessionOptions) -> Selection:
+    """The session's cards in curriculum order (layer order, then bank order).
+
+    Raises:
+        LlmcError: an unknown layer id.
+        UnknownConceptError: an unknown concept id (with the closest ids).
+    """
+    from llmconcepts.cardbank.model import FACET_ORDER
+    from llmconcepts.scheduling.queue import Selection
+
+    layer_ids = [layer.id for layer in bank.layers]
+    for layer in options.layers:
+        if layer not in layer_ids:
+            close = difflib.get_close_matches(layer, layer_ids, n=3)
+            hint = f" Did you mean: {', '.join(close)}?" if close else f" Layers: {', '.join(layer_ids)}."
+            raise LlmcError(f"no layer '{layer}'.{hint}")
+    for concept in options.concepts:
+        if concept not in bank:
+            raise UnknownConceptError(
+                concept, difflib.get_close_matches(concept, [c.id for c in bank.concepts], n=3)
+            )
+    layer_rank = {layer.id: (layer.order, index) for index, layer in enumerate(bank.layers)}
+    ranked = sorted(
+        enumerate(bank.concepts),
+        key=lambda item: (layer_rank.get(item[1].layer, (float("inf"), 0)), item[0]),
+    )
+    everything = not options.layers and not options.concepts
+    chosen = [
+        concept for _index, concept in ranked
+        if everything or concept.layer in options.layers or concept.id in options.concepts
+    ]
+    chosen_ids = {concept.id for concept in chosen}
+    order: list[str] = []
+    concept_of: dict[str, str] = {}
+    for concept in chosen:
+        kinds = {facet.kind for facet in concept.facets}
+        for kind in FACET_ORDER:
+            if kind in kinds:
+                card_id = concept.card_id(kind)
+                order.append(card_id)
+                concept_of[card_id] = concept.id
+    prerequisites = {
+        concept.id: tuple(p for p in concept.prerequisites if p in chosen_ids and p != concept.id)
+        for concept in chosen
+    }
+    return Selection(tuple(order), concept_of, prerequisites)
+
+
+def _load_bank() -> CardBank:
+    from llmconcepts.cardbank.loader import load_bank
+
+    return load_bank()
+
+
+def open_session(options: SessionOptions, now: datetime, *, bank: CardBank | None = None) -> StudySession:
+    """Open a study session: the database (data dir or ``LLMC_DATABASE_URL``), the
+    settings, the bank (built-in and the learner's own cards unless ``bank`` is given),
+    synced into the database.
+
+    Raises:
+        LlmcError: bad options (unknown layer, negative limit).
+        UnknownConceptError: an unknown concept id.
+        ConfigError: invalid ``config.toml``.
+        CardBankError: invalid card files.
+        StorageError: the database cannot be opened or upgraded.
+    """
+    from llmconcepts.scheduling.day import clock_for
+    from llmconcepts.scheduling.fsrs_adapter import build_scheduler
+    from llmconcepts.scheduling.operations import sync_bank
+    from llmconcepts.scheduling.settings import load_settings
+    from llmconcepts.storage.engine import open_database
+
+    now = _utc(now)
+    for name, value in (("new", options.new_limit), ("limit", options.limit)):
+        if value is not None and value < 0:
+            raise LlmcError(f"--{name} must be 0 or more, not {value}")
+    settings = load_settings()
+    if bank is None:
+        bank = _load_bank()
+    selection = select_cards(bank, options)
+    db = open_database(now)
+    try:
+        sync_bank(db, bank, now)
+        session = StudySession(
+            db, bank, settings, clock_for(settings), options, selection, build_scheduler(settings)
+        )
+        if options.cram:
+            session._cram_pending = _cram_order(session, now)
+    except BaseException:
+        db.close()
+        raise
+    return session
+
+
+def _cram_order(session: StudySession, now: datetime) -> list[str]:
+    """Introduced, active cards of the selection, the soonest due first."""
+    from llmconcepts.scheduling.queue import active
+
+    records = session._records()
+    introduced = [
+        records[card_id] for card_id in session.selection.order
+        if card_id in records and not records[card_id].is_new and active(records[card_id], now, set())
+    ]
+    return [record.id for record in sorted(introduced, key=lambda r: (r.due, r.id))]
+
+
+def dashboard(now: datetime, *, bank: CardBank | None = None) -> Dashboard:
+    """Counts for ``llmc`` with no command: cards due now (learning steps due and
+    reviews due, within today's review quota), new cards still available today,
+    the study streak and the next due time of any active card.
+
+    Raises:
+        The same errors as :func:`open_session`.
+    """
+    from llmconcepts.scheduling.history import streak_days
+    from llmconcepts.scheduling.queue import active
+
+    now = _utc(now)
+    with open_session(SessionOptions(), now, bank=bank) as session:
+        queue, records, new_quota = session._queue(now)
+        reviews_now = sum(1 for card_id in queue.reviews if records[card_id].due <= now)
+        upcoming = [
+            r.due for r in records.values() if r.due is not None and active(r, now, set())
+        ]
+        with session.db.reading() as db_session:
+            streak = streak_days(db_session, session.clock, now)
+        return Dashboard(
+            due_now=len(queue.learning_due) + reviews_now,
+            new_available_today=min(new_quota, queue.new_available),
+            streak_days=streak,
+            next_due=min(upcoming) if upcoming else None,
+        )

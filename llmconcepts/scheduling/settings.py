@@ -1,0 +1,329 @@
+"""The learner's settings: ``config.toml`` in the data directory.
+
+Every setting has a kebab-case name (the TOML key and the name given to
+``llmc config set``), a default, a parser that validates text from the command
+line, and a check for values read from the file. Defaults follow Anki's FSRS
+defaults (Anki manual, "Deck Options": desired retention 0.9, learning steps
+1m 10m, relearning step 10m, maximum interval 36500 days, new cards/day 10 is
+llmc's own calmer choice where Anki uses 20, maximum reviews/day 200, next day
+starts at 4 am, leech threshold 8 lapses).
+
+This module is light (stdlib only at import) so the CLI can use it at start-up.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from llmconcepts import paths
+from llmconcepts.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Scheduling and study settings.
+
+    Attributes:
+        desired_retention: FSRS desired retention, the recall probability at which a
+            review is scheduled, in [0.7, 0.99].
+        learning_steps: intervals between the first ratings of a new card (Anki "learning steps").
+        relearning_steps: intervals after a lapse (Again on a review card).
+        maximum_interval: longest review interval, in days.
+        fuzz: spread review intervals by a few percent so cards learnt together drift apart.
+        new_per_day: new cards introduced per learner day.
+        reviews_per_day: review cards studied per learner day.
+        rollover_hour: local hour (0-23) at which the learner's day starts.
+        timezone: IANA zone name; empty means the system zone (``TZ`` respected).
+        leech_threshold: lapses at which a card becomes a leech (0 turns leeches off).
+        fsrs_parameters: the 21 FSRS-6 weights; empty means the fsrs package defaults.
+    """
+
+    desired_retention: float = 0.9
+    learning_steps: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=10))
+    relearning_steps: tuple[timedelta, ...] = (timedelta(minutes=10),)
+    maximum_interval: int = 36500
+    fuzz: bool = True
+    new_per_day: int = 10
+    reviews_per_day: int = 200
+    rollover_hour: int = 4
+    timezone: str = ""
+    leech_threshold: int = 8
+    fsrs_parameters: tuple[float, ...] = ()
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_MAX_STEP = timedelta(days=365)
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"10m"`` -> 10 minutes. Units: s, m, h, d.
+
+    Raises:
+        ConfigError: not a positive duration of that form.
+    """
+    match = _DURATION.fullmatch(text.strip())
+    if not match:
+        raise ConfigError(f"'{text}' is not a duration like 30s, 10m, 1h or 2d")
+    value = timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    if value <= timedelta(0) or value > _MAX_STEP:
+        raise ConfigError(f"step '{text}' must be longer than 0 and at most 365d")
+    return value
+
+
+def format_duration(value: timedelta) -> str:
+    """10 minutes -> ``"10m"`` (the largest unit that divides it exactly)."""
+    seconds = value.total_seconds()
+    for unit in ("d", "h", "m"):
+        size = _UNIT_SECONDS[unit]
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def _parse_steps(text: str) -> tuple[timedelta, ...]:
+    return tuple(parse_duration(part) for part in text.replace(",", " ").split())
+
+
+def _format_steps(value: tuple[timedelta, ...]) -> str:
+    return " ".join(format_duration(step) for step in value)
+
+
+def _parse_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"'{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"'{text}' is not a finite number")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ConfigError(f"'{text}' is not a whole number") from None
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "on", "yes", "1"):
+        return True
+    if lowered in ("false", "off", "no", "0"):
+        return False
+    raise ConfigError(f"'{text}' is not true or false")
+
+
+def _parse_parameters(text: str) -> tuple[float, ...]:
+    return tuple(_parse_float(part) for part in text.replace(",", " ").split())
+
+
+def _in_range(low: float, high: float) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if low <= value <= high else f"must be between {low:g} and {high:g}"
+
+    return check
+
+
+def _check_timezone(value: str) -> str | None:
+    if not value:
+        return None
+    from llmconcepts.scheduling.day import zone_or_none
+
+    return None if zone_or_none(value) else f"'{value}' is not a known IANA time zone (e.g. Europe/Paris)"
+
+
+def _check_parameters(value: tuple[float, ...]) -> str | None:
+    if not value:
+        return None
+    from fsrs import Scheduler  # the package validates count and bounds
+
+    try:
+        Scheduler(parameters=value)
+    except ValueError as exc:
+        return " ".join(str(exc).split())
+    return None
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """How one setting is named, parsed from text, checked, shown and stored in TOML."""
+
+    name: str
+    field: str
+    help: str
+    parse: Callable[[str], Any]
+    show: Callable[[Any], str]
+    check: Callable[[Any], str | None]
+    to_toml: Callable[[Any], Any] = lambda value: value
+    from_toml: Callable[[Any], Any] = lambda value: value
+
+
+def _steps_from_toml(value: Any) -> tuple[timedelta, ...]:
+    if isinstance(value, str):
+        return _parse_steps(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(parse_duration(v) for v in value)
+    raise ConfigError("must be a string of durations like \"1m 10m\"")
+
+
+def _typed(kind: type | tuple[type, ...], label: str) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            raise ConfigError(f"must be {label}")
+        if not isinstance(value, kind):
+            raise ConfigError(f"must be {label}")
+        return value
+
+    return convert
+
+
+SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec("desired-retention", "desired_retention",
+                "FSRS desired retention: the recall probability reviews aim for (0.7-0.99)",
+                _parse_float, lambda v: f"{v:g}", _in_range(0.7, 0.99),
+                from_toml=lambda v: float(_typed((int, float), "a number")(v))),
+    SettingSpec("learning-steps", "learning_steps",
+                "intervals between a new card's first ratings, e.g. \"1m 10m\"",
+                _parse_steps, _format_steps, lambda v: None, _format_steps, _steps_from_toml),
+    SettingSpec("relearning-steps", "relearning_steps",
+                "intervals after forgetting a review card, e.g. \"10m\"",
+                _parse_steps, _format_steps, lambda v: None, _format_steps, _steps_from_toml),
+    SettingSpec("maximum-interval", "maximum_interval", "longest review interval, in days (1-36500)",
+                _parse_int, str, _in_range(1, 36500), from_toml=_typed(int, "a whole number")),
+    SettingSpec("fuzz", "fuzz", "spread review intervals slightly so cards drift apart (true/false)",
+                _parse_bool, lambda v: "true" if v else "false", lambda v: None,
+                from_toml=_typed(bool, "true or false")),
+    SettingSpec("new-per-day", "new_per_day", "new cards introduced per day (0-9999)",
+                _parse_int, str, _in_range(0, 9999), from_toml=_typed(int, "a whole number")),
+    SettingSpec("reviews-per-day", "reviews_per_day", "review cards studied per day (0-99999)",
+                _parse_int, str, _in_range(0, 99999), from_toml=_typed(int, "a whole number")),
+    SettingSpec("rollover-hour", "rollover_hour", "local hour at which a new study day starts (0-23)",
+                _parse_int, str, _in_range(0, 23), from_toml=_typed(int, "a whole number")),
+    SettingSpec("timezone", "timezone", "IANA time zone of your study day; empty = the system's (TZ)",
+                str.strip, lambda v: v or "(system)", _check_timezone,
+                from_toml=_typed(str, "a string")),
+    SettingSpec("leech-threshold", "leech_threshold",
+                "lapses at which a card is tagged leech and suspended (0 = never)",
+                _parse_int, str, _in_range(0, 999), from_toml=_typed(int, "a whole number")),
+    SettingSpec("fsrs-parameters", "fsrs_parameters",
+                "the 21 FSRS-6 weights, space-separated; empty = the fsrs package defaults",
+                _parse_parameters, lambda v: " ".join(f"{p:g}" for p in v) or "(fsrs defaults)",
+                _check_parameters, list,
+                lambda v: tuple(float(_typed((int, float), "a list of numbers")(p)) for p in v)
+                if isinstance(v, list) else _parse_parameters(_typed(str, "a list of numbers")(v))),
+)
+_BY_NAME = {spec.name: spec for spec in SPECS}
+
+
+def spec(name: str) -> SettingSpec:
+    """The spec of a setting by its kebab-case name.
+
+    Raises:
+        ConfigError: unknown name (with the closest names).
+    """
+    key = name.strip().lower().replace("_", "-")
+    if key in _BY_NAME:
+        return _BY_NAME[key]
+    close = difflib.get_close_matches(key, list(_BY_NAME), n=2)
+    hint = f" Did you mean {' or '.join(close)}?" if close else f" Known: {', '.join(_BY_NAME)}."
+    raise ConfigError(f"unknown setting '{name}'.{hint}")
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read ``config.toml`` (missing file = all defaults).
+
+    Raises:
+        ConfigError: unreadable file, bad TOML, unknown keys or invalid values
+            (every problem listed at once, each naming the file and key).
+    """
+    path = path or paths.config_path()
+    document = _read_document(path)
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, raw in document.items():
+        try:
+            setting = spec(key)
+            value = setting.from_toml(raw)
+            problem = setting.check(value)
+        except ConfigError as exc:
+            problems.append(f"{path}: {key}: {exc}")
+            continue
+        if problem:
+            problems.append(f"{path}: {key}: {problem}")
+        else:
+            values[setting.field] = value
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return replace(Settings(), **values)
+
+
+def set_setting(name: str, text: str, path: Path | None = None) -> tuple[SettingSpec, Any]:
+    """Validate ``text`` for setting ``name`` and write it to ``config.toml`` atomically.
+
+    Returns:
+        The setting's spec and its new value.
+
+    Raises:
+        ConfigError: unknown setting, invalid value, or the file cannot be written
+            (the old file is then left as it was).
+    """
+    setting = spec(name)
+    value = setting.parse(text)
+    problem = setting.check(value)
+    if problem:
+        raise ConfigError(f"{setting.name} {problem} (got '{text}')")
+    path = path or paths.config_path()
+    load_settings(path)  # refuse to rewrite a file that is already broken
+    document = _read_document(path)
+    document[setting.name] = setting.to_toml(value)
+    _write_document(path, document)
+    return setting, value
+
+
+def show_settings(settings: Settings) -> list[tuple[str, str, str]]:
+    """Rows of (name, value as text, help) in a fixed order, for ``llmc config show``."""
+    return [(s.name, s.show(getattr(settings, s.field)), s.help) for s in SPECS]
+
+
+def settings_as_dict(settings: Settings) -> dict[str, Any]:
+    """Settings keyed by field name (for JSON output)."""
+    return {f.name: getattr(settings, f.name) for f in fields(settings)}
+
+
+def _read_document(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _write_document(path: Path, document: dict[str, Any]) -> None:
+    import tomli_w
+
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("wb") as handle:
+            tomli_w.dump(document, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -1,0 +1,61 @@
+"""Turn database and file-system failures into one-line :class:`StorageError` messages.
+
+Each message says what is wrong with which file and what the learner can do.
+The transaction in flight is rolled back by the caller's context manager before
+the error reaches the learner, so nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from llmconcepts.errors import LlmcError, StorageError
+
+
+def describe(exc: BaseException, where: Path | str, busy_timeout_s: float) -> StorageError:
+    """The StorageError for a sqlite3/SQLAlchemy/OS error raised while using ``where``."""
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).splitlines()[0] if str(original) else type(original).__name__
+    lowered = text.lower()
+    code = getattr(original, "errno", None)
+    if "not a database" in lowered or "malformed" in lowered or "file is encrypted" in lowered:
+        return StorageError(
+            f"{where} is not a readable llmc database (not SQLite, or corrupt); "
+            "move it aside to start afresh, or restore a backup"
+        )
+    if "readonly" in lowered or "read-only" in lowered or code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StorageError(f"cannot write {where}: the file or its folder is read-only")
+    if "unable to open database file" in lowered:
+        return StorageError(
+            f"cannot open {where}: the folder is missing or not writable (SQLite needs to create files beside it)"
+        )
+    if "disk is full" in lowered or "disk full" in lowered or code == errno.ENOSPC:
+        return StorageError(f"the disk holding {where} is full; free some space and try again (nothing was saved)")
+    if "locked" in lowered or "busy" in lowered:
+        return StorageError(
+            f"{where} is busy: another program held it for more than {busy_timeout_s:g} s; "
+            "try again (nothing was saved)"
+        )
+    if "disk i/o error" in lowered or code == errno.EIO:
+        return StorageError(f"input/output error on {where}; check the disk (nothing was saved)")
+    return StorageError(f"database error on {where}: {text}")
+
+
+@contextmanager
+def translated(where: Path | str, busy_timeout_s: float) -> Iterator[None]:
+    """Re-raise database and OS errors as :class:`StorageError` (LlmcErrors pass through)."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    try:
+        yield
+    except LlmcError:
+        raise
+    except (DBAPIError, sqlite3.Error, OSError) as exc:
+        raise describe(exc, where, busy_timeout_s) from exc
+    except SQLAlchemyError as exc:
+        raise describe(exc, where, busy_timeout_s) from exc

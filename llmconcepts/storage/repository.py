@@ -1,0 +1,275 @@
+"""Read-only queries over the review database, for the scheduler, export and stats.
+
+Every function takes an open SQLAlchemy ``Session`` (from ``Database.reading()``)
+and returns plain frozen dataclasses with UTC-aware datetimes, so callers never
+hold ORM objects. Queries use the indexes on ``cards.due``, ``cards.state``,
+``review_log.reviewed_at`` and ``review_log(card_id, id)``; counts are SQL
+aggregates, never Python loops over the log.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from llmconcepts.storage.models import KIND_REVIEW, CardRow, ReviewLogRow
+
+STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
+_CHUNK = 500  # stays under SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True)
+class CardRecord:
+    """One card's stored state.
+
+    ``state`` is the fsrs State value (1 Learning, 2 Review, 3 Relearning); a card
+    never reviewed is "new": ``last_review`` and ``due`` are None. ``hidden`` marks a
+    card whose concept left the bank (its history is kept).
+    """
+
+    id: str
+    concept_id: str
+    facet: str
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime | None
+    last_review: datetime | None
+    reps: int
+    lapses: int
+    suspended: bool
+    leech: bool
+    buried_until: datetime | None
+    hidden: bool
+    added_at: datetime
+
+    @property
+    def is_new(self) -> bool:
+        return self.last_review is None
+
+    @property
+    def state_name(self) -> str:
+        """"new", "learning", "review" or "relearning"."""
+        return "new" if self.is_new else STATE_NAMES[self.state]
+
+    def is_buried(self, now: datetime) -> bool:
+        return self.buried_until is not None and self.buried_until > now
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One row of the review log (kind "review", "practice" or "reset")."""
+
+    id: int
+    card_id: str
+    kind: str
+    rating: int | None
+    reviewed_at: datetime
+    duration_ms: int | None
+    answer: str
+    covered: tuple[str, ...]
+    state_before: int
+    step_before: int | None
+    stability_before: float | None
+    difficulty_before: float | None
+    due_before: datetime | None
+    last_review_before: datetime | None
+    state_after: int
+    step_after: int | None
+    stability_after: float | None
+    difficulty_after: float | None
+    due_after: datetime | None
+    last_review_after: datetime | None
+    scheduler_config: str | None
+
+    @property
+    def was_new(self) -> bool:
+        """The card had never been reviewed before this rating."""
+        return self.last_review_before is None
+
+
+CARD_COLUMNS = tuple(c.key for c in CardRow.__table__.columns)
+
+
+def card_record(row: CardRow) -> CardRecord:
+    return CardRecord(**{name: getattr(row, name) for name in CARD_COLUMNS})
+
+
+def get_card(session: Session, card_id: str) -> CardRecord | None:
+    """The card with that id, or None."""
+    row = session.get(CardRow, card_id)
+    return card_record(row) if row is not None else None
+
+
+def load_cards(
+    session: Session, card_ids: Iterable[str] | None = None, *, include_hidden: bool = False
+) -> list[CardRecord]:
+    """Cards by id (all when ``card_ids`` is None), ordered by id."""
+    if card_ids is None:
+        query = select(CardRow).order_by(CardRow.id)
+        if not include_hidden:
+            query = query.where(CardRow.hidden.is_(False))
+        return [card_record(row) for row in session.scalars(query)]
+    ids = list(card_ids)
+    records: list[CardRecord] = []
+    for start in range(0, len(ids), _CHUNK):
+        query = select(CardRow).where(CardRow.id.in_(ids[start : start + _CHUNK]))
+        if not include_hidden:
+            query = query.where(CardRow.hidden.is_(False))
+        records.extend(card_record(row) for row in session.scalars(query))
+    return sorted(records, key=lambda record: record.id)
+
+
+def cards_due(session: Session, until: datetime) -> list[CardRecord]:
+    """Scheduled cards (learning, review, relearning) due before ``until``, earliest first.
+
+    Suspended and hidden cards are left out; buried ones are kept (callers decide).
+    Pass the end of the learner's day for "due today".
+    """
+    query = (
+        select(CardRow)
+        .where(CardRow.due < until, CardRow.suspended.is_(False), CardRow.hidden.is_(False))
+        .order_by(CardRow.due, CardRow.id)
+    )
+    return [card_record(row) for row in session.scalars(query)]
+
+
+def next_due(session: Session) -> datetime | None:
+    """The earliest due time of any active scheduled card (may be in the past)."""
+    query = select(func.min(CardRow.due)).where(
+        CardRow.suspended.is_(False), CardRow.hidden.is_(False)
+    )
+    value = session.scalar(query)
+    return _utc(value)
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    """Aggregates bypass the column type: re-attach UTC (SQLite returns text here)."""
+    from datetime import timezone
+
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def review_log(
+    session: Session,
+    *,
+    card_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    kinds: Sequence[str] | None = (KIND_REVIEW,),
+) -> Iterator[LogEntry]:
+    """Log rows in insertion order, filtered by card, time range ``[since, until)`` and kind
+    (``kinds=None`` for every kind). Streams: safe on a million rows."""
+    from llmconcepts.storage.models import SchedulerConfigRow
+
+    query = (
+        select(ReviewLogRow, SchedulerConfigRow.config)
+        .outerjoin(SchedulerConfigRow, SchedulerConfigRow.id == ReviewLogRow.scheduler_id)
+        .order_by(ReviewLogRow.id)
+    )
+    if card_id is not None:
+        query = query.where(ReviewLogRow.card_id == card_id)
+    if since is not None:
+        query = query.where(ReviewLogRow.reviewed_at >= since)
+    if until is not None:
+        query = query.where(ReviewLogRow.reviewed_at < until)
+    if kinds is not None:
+        query = query.where(ReviewLogRow.kind.in_(list(kinds)))
+    for row, config in session.execute(query.execution_options(yield_per=1000)):
+        yield log_entry(row, config)
+
+
+def log_entry(row: ReviewLogRow, config: str | None) -> LogEntry:
+    return LogEntry(
+        id=row.id, card_id=row.card_id, kind=row.kind, rating=row.rating,
+        reviewed_at=row.reviewed_at, duration_ms=row.duration_ms, answer=row.answer,
+        covered=tuple(json.loads(row.covered)),
+        state_before=row.state_before, step_before=row.step_before,
+        stability_before=row.stability_before, difficulty_before=row.difficulty_before,
+        due_before=row.due_before, last_review_before=row.last_review_before,
+        state_after=row.state_after, step_after=row.step_after,
+        stability_after=row.stability_after, difficulty_after=row.difficulty_after,
+        due_after=row.due_after, last_review_after=row.last_review_after,
+        scheduler_config=config,
+    )
+
+
+def count_ratings(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    kinds: Sequence[str] = (KIND_REVIEW,),
+    new_only: bool = False,
+    state_before: int | None = None,
+    rating: int | None = None,
+    card_ids: Sequence[str] | None = None,
+) -> int:
+    """Number of log rows with ``start <= reviewed_at < end`` matching the filters.
+
+    Args:
+        new_only: only first ratings of new cards (counts against "new cards per day").
+        state_before: only ratings of cards in that fsrs state (2 = review-state ratings,
+            which count against "reviews per day" and define true retention).
+        rating: only that rating (1 = Again).
+        card_ids: only these cards.
+    """
+    query = select(func.count()).select_from(ReviewLogRow).where(
+        ReviewLogRow.reviewed_at >= start,
+        ReviewLogRow.reviewed_at < end,
+        ReviewLogRow.kind.in_(list(kinds)),
+    )
+    if new_only:
+        query = query.where(ReviewLogRow.last_review_before.is_(None))
+    if state_before is not None:
+        query = query.where(ReviewLogRow.state_before == state_before, ReviewLogRow.last_review_before.is_not(None))
+    if rating is not None:
+        query = query.where(ReviewLogRow.rating == rating)
+    if card_ids is not None:
+        query = query.where(ReviewLogRow.card_id.in_(list(card_ids)))
+    return int(session.scalar(query) or 0)
+
+
+def count_ratings_per_interval(
+    session: Session, boundaries: Sequence[datetime], *, kinds: Sequence[str] = (KIND_REVIEW,)
+) -> list[int]:
+    """Ratings in each ``[boundaries[i], boundaries[i+1])``: pass learner-day starts for
+    reviews per day. One indexed count per interval, so exact in any time zone."""
+    return [
+        count_ratings(session, start, end, kinds=kinds)
+        for start, end in zip(boundaries, boundaries[1:])
+    ]
+
+
+def has_ratings(session: Session, start: datetime, end: datetime, kinds: Sequence[str]) -> bool:
+    """True if any log row of those kinds falls in ``[start, end)``."""
+    query = select(
+        exists().where(
+            ReviewLogRow.reviewed_at >= start,
+            ReviewLogRow.reviewed_at < end,
+            ReviewLogRow.kind.in_(list(kinds)),
+        )
+    )
+    return bool(session.scalar(query))
+
+
+def review_counts(session: Session, card_ids: Sequence[str] | None = None) -> dict[str, int]:
+    """Card id -> number of "review" rows in its whole history (seeds the interval fuzz)."""
+    query = (
+        select(ReviewLogRow.card_id, func.count())
+        .where(ReviewLogRow.kind == KIND_REVIEW)
+        .group_by(ReviewLogRow.card_id)
+    )
+    if card_ids is not None:
+        query = query.where(ReviewLogRow.card_id.in_(list(card_ids)))
+    return {card_id: int(count) for card_id, count in session.execute(query)}
