@@ -24,5 +24,7 @@ def root(ctx: typer.Context) -> None:
 
 # Command groups register themselves here, one line each (keep this list sorted).
 from llmconcepts.cli import cards as _cards  # noqa: E402
+from llmconcepts.cli import explain as _explain  # noqa: E402
 
 app.add_typer(_cards.app, name="cards")
+app.command("explain", epilog=_explain.EPILOG)(_explain.explain)

@@ -1,0 +1,89 @@
+"""`llmc explain`: look a concept up and work its numbers.
+
+Kept light on purpose: only typer is imported with the module; the bank loader,
+the calculators (numpy) and rich are imported inside the command, and nothing
+here imports SQLAlchemy, fsrs, genanki or (with a fresh bank cache) pydantic.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+EPILOG = (
+    "Examples: llmc explain kv-cache model=llama-2-70b tokens=100k | llmc explain \"kv cache\" --brief | "
+    "llmc explain GQA --json | llmc explain --list | llmc explain --presets"
+)
+
+
+def explain(
+    concept: Optional[str] = typer.Argument(None, help="Concept id, alias or title (typos forgiven)."),
+    assignments: Optional[list[str]] = typer.Argument(
+        None, help="Calculator inputs NAME=VALUE (100k, 1.5M, 1e-3, 80GB, fp16); model=PRESET sets a model's shape.",
+        show_default=False,
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: every number in base units with its unit."),
+    brief: bool = typer.Option(False, "--brief", help="Only the mechanism (and the calculator's results)."),
+    list_concepts: bool = typer.Option(False, "--list", help="List every concept; [calc] marks a calculator."),
+    list_presets: bool = typer.Option(False, "--presets", help="List the model presets for model=NAME."),
+) -> None:
+    """Explain a concept: its three facets, links, sources, and its calculator if it has one."""
+    if list_concepts or list_presets:
+        if concept is not None:
+            raise typer.BadParameter("--list and --presets take no concept", param_hint="CONCEPT")
+        _print_lists(list_concepts, list_presets, as_json)
+        return
+    if concept is None:
+        raise typer.BadParameter("name a concept, or use --list", param_hint="CONCEPT")
+    from llmconcepts.explain import explain as explain_concept
+
+    result = explain_concept(concept, assignments or ())
+    if as_json:
+        from llmconcepts.ui.explain import explanation_json
+
+        _print_json(explanation_json(result, brief=brief))
+        return
+    from llmconcepts.ui.console import console
+    from llmconcepts.ui.explain import render_calculation, render_calculation_brief, render_concept
+
+    out = console()
+    render_concept(out, result.bank, result.concept, brief=brief)
+    if result.calculation is not None:
+        out.print()
+        (render_calculation_brief if brief else render_calculation)(out, result.calculation)
+
+
+def _print_lists(list_concepts: bool, list_presets: bool, as_json: bool) -> None:
+    from llmconcepts.calculators.presets import PRESETS
+    from llmconcepts.calculators.registry import calculator_ids
+
+    bank = None
+    if list_concepts:
+        from llmconcepts.cardbank.loader import load_bank
+
+        bank = load_bank()
+    if as_json:
+        from llmconcepts.ui.explain import concept_list_json, presets_json
+
+        payload: dict[str, object] = {}
+        if bank is not None:
+            payload["concepts"] = concept_list_json(bank, set(calculator_ids()))
+        if list_presets:
+            payload["presets"] = presets_json(PRESETS.values())
+        _print_json(payload)
+        return
+    from llmconcepts.ui.console import console
+    from llmconcepts.ui.explain import render_concept_list, render_presets
+
+    if bank is not None:
+        render_concept_list(console(), bank, set(calculator_ids()))
+    if list_presets:
+        render_presets(console(), PRESETS.values())
+
+
+def _print_json(payload: object) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
