@@ -95,7 +95,7 @@ def _check_layers(parsed: list[_ParsedFile], problems: list[Problem]) -> dict[st
             layers[spec.id] = entry
             clash = by_order.setdefault((item.file.builtin, spec.order), entry)
             if clash is not entry:
-                problems.append(Problem(where.path, where.line, (
+                problems.append(Problem(where.path, item.document.line_of(("layer", "order")), (
                     f"order {spec.order} is already used by layer '{clash.layer.id}' ({_show(clash.where)}); "
                     "give each layer its own order"), "layer.order"))
             continue

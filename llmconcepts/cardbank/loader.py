@@ -89,10 +89,11 @@ def load_bank(
     return bank
 
 
-def check_paths(targets: Sequence[Path]) -> CardBank:
+def check_paths(targets: Sequence[Path], *, with_builtin: bool = True) -> CardBank:
     """Validate the card files in ``targets`` (files or folders) and return them as a bank.
 
-    The built-in bank is loaded alongside as context, so the files may list built-in
+    With ``with_builtin`` (the default, what ``llmc cards validate PATH`` does) the
+    built-in bank is loaded alongside as context, so the files may list built-in
     concepts as prerequisites, and an id that clashes with a built-in concept is
     reported. Built-in files among ``targets`` are checked as built-in files (not
     twice). The learner's own folders are *not* loaded: the check covers exactly the
@@ -122,7 +123,7 @@ def check_paths(targets: Sequence[Path]) -> CardBank:
     if missing:
         raise CardBankError(missing)
     chosen_set = set(chosen)
-    context = [p for p in card_files(builtin_dir) if p not in chosen_set]
+    context = [p for p in card_files(builtin_dir) if p not in chosen_set] if with_builtin else []
     files = [_read(p, builtin=True) for p in context]
     files += [_read(p, builtin=p.is_relative_to(builtin_dir)) for p in dict.fromkeys(chosen)]
     bank = build_bank(files)

@@ -81,7 +81,7 @@ def find_concept(bank: CardBank, query: str) -> Concept:
     ranked = _rank(query, bank.concepts, concept_names)
     best_score = ranked[0][0] if ranked else 0.0
     if best_score < MATCH_CUTOFF:
-        raise UnknownConceptError(query, [c.id for _, c in ranked[:SUGGESTIONS]])
+        raise UnknownConceptError(query, nearest_concepts(bank, query))
     tied = [c for score, c in ranked if score >= best_score - TIE_MARGIN]
     if len(tied) > 1:
         raise AmbiguousConceptError(query, [c.id for c in tied])
@@ -89,8 +89,12 @@ def find_concept(bank: CardBank, query: str) -> Concept:
 
 
 def nearest_concepts(bank: CardBank, query: str, limit: int = SUGGESTIONS) -> list[str]:
-    """Ids of the ``limit`` concepts whose names are closest to ``query``, best first."""
-    return [c.id for _, c in _rank(query, bank.concepts, concept_names)[:limit]]
+    """Ids of the ``limit`` concepts whose names are closest to ``query``, best first.
+
+    Ranked by the mean of WRatio and the plain ratio: WRatio alone rates a short id
+    that happens to sit inside the query (``rag`` in ``paged memory``) as highly as
+    a real near-miss, which makes for poor suggestions."""
+    return [c.id for _, c in _rank(query, bank.concepts, concept_names, suggesting=True)[:limit]]
 
 
 def find_layer(bank: CardBank, query: str) -> Layer:
@@ -110,18 +114,17 @@ def find_layer(bank: CardBank, query: str) -> Layer:
     raise UnknownLayerError(query, suggestion, [layer.id for layer in bank.layers])
 
 
-def _rank(query, items: Iterable, names_of) -> list[tuple[float, object]]:
+def _rank(query, items: Iterable, names_of, suggesting: bool = False) -> list[tuple[float, object]]:
     """``(score, item)`` best first; an item's score is that of its best-matching name.
     Ties keep the items' own order (curriculum order)."""
     from rapidfuzz import fuzz
 
     query_spaced, query_compact = spaced(query), compact(query)
-    scored = []
-    for position, item in enumerate(items):
-        score = max(
-            max(fuzz.WRatio(query_spaced, spaced(name)), fuzz.WRatio(query_compact, compact(name)))
-            for name in names_of(item)
-        )
-        scored.append((score, position, item))
+
+    def name_score(name: str) -> float:
+        weighted = max(fuzz.WRatio(query_spaced, spaced(name)), fuzz.WRatio(query_compact, compact(name)))
+        return (weighted + fuzz.ratio(query_spaced, spaced(name))) / 2 if suggesting else weighted
+
+    scored = [(max(map(name_score, names_of(item))), position, item) for position, item in enumerate(items)]
     scored.sort(key=lambda entry: (-entry[0], entry[1]))
     return [(score, item) for score, _, item in scored]

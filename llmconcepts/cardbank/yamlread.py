@@ -116,8 +116,11 @@ def _find_tab_indent(path: Path, text: str) -> Problem | None:
 def _syntax_problem(path: Path, exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
-    detail = " ".join(part for part in (exc.context, exc.problem) if part)
-    return Problem(path, line, f"YAML syntax error: {detail}")
+    message = f"YAML syntax error: {exc.problem or exc.context}"
+    if exc.problem and exc.context:
+        started = f" that starts at line {exc.context_mark.line + 1}" if exc.context_mark else ""
+        message += f" ({exc.context}{started})"
+    return Problem(path, line, message)
 
 
 def _reader_problem(path: Path, text: str, exc: yaml.YAMLError) -> Problem:
