@@ -36,7 +36,18 @@ CALCULATORS: dict[str, str] = {
     "scaling-laws": f"{_PACKAGE}.training:SCALING_LAWS",
     "self-attention": f"{_PACKAGE}.attention:SELF_ATTENTION",
     "ttft-tps": f"{_PACKAGE}.inference:TTFT_TPS",
-    # calc-B: add one line per calculator here
+    # calc-B: decoding, serving, retrieval, evaluation, economics
+    "agent-failures": f"{_PACKAGE}.economics:AGENT_FAILURES",
+    "continuous-batching": f"{_PACKAGE}.serving:CONTINUOUS_BATCHING",
+    "cost-engineering": f"{_PACKAGE}.economics:COST_ENGINEERING",
+    "embedding-similarity": f"{_PACKAGE}.retrieval:EMBEDDING_SIMILARITY",
+    "flash-attention": f"{_PACKAGE}.serving:FLASH_ATTENTION",
+    "hybrid-search": f"{_PACKAGE}.retrieval:HYBRID_SEARCH",
+    "paged-attention": f"{_PACKAGE}.serving:PAGED_ATTENTION",
+    "perplexity": f"{_PACKAGE}.evaluation:PERPLEXITY",
+    "rag-evaluation": f"{_PACKAGE}.evaluation:RAG_EVALUATION",
+    "sampling-controls": f"{_PACKAGE}.decoding:SAMPLING_CONTROLS",
+    "speculative-decoding": f"{_PACKAGE}.decoding:SPECULATIVE_DECODING",
 }
 
 

@@ -1,0 +1,118 @@
+"""Range checks and parsers that several calculators share.
+
+A check takes a parsed value and returns an error message or None, the shape
+:class:`~llmconcepts.calculators.base.InputSpec` expects. :func:`ensure` runs the
+same check inside a calculator function, so a direct call with a bad value fails
+with the same one-line message as the command line does.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable
+
+from llmconcepts.calculators.base import parse_number
+from llmconcepts.errors import CalculatorInputError
+
+Check = Callable[[Any], "str | None"]
+
+
+def ensure(name: str, value: Any, check: Check) -> None:
+    """Raise CalculatorInputError('bad value for NAME: VALUE (problem)') if the check fails."""
+    problem = check(value)
+    if problem:
+        raise CalculatorInputError(f"bad value for {name}: {value} ({problem})")
+
+
+def fail(message: str) -> None:
+    """Raise a CalculatorInputError for inputs that are valid alone but inconsistent together."""
+    raise CalculatorInputError(message)
+
+
+def finite(value: float) -> str | None:
+    return None if math.isfinite(value) else "must be a finite number"
+
+
+def finite_non_negative(value: float) -> str | None:
+    return finite(value) or (None if value >= 0 else "must not be negative")
+
+
+def finite_positive(value: float) -> str | None:
+    return finite(value) or (None if value > 0 else "must be greater than 0")
+
+
+def at_least_one(value: float) -> str | None:
+    return None if value >= 1 else "must be at least 1"
+
+
+def below_one(value: float) -> str | None:
+    """For rates whose geometric series must converge: 0 <= x < 1."""
+    return None if 0 <= value < 1 else "must be at least 0 and less than 1"
+
+
+def top_p_range(value: float) -> str | None:
+    return None if 0 < value <= 1 else "must be greater than 0 and at most 1"
+
+
+def each(check: Check) -> Check:
+    """Apply a check to every element of a flat or nested list; report the first failure."""
+
+    def check_all(values: Iterable[Any]) -> str | None:
+        for value in _flatten(values):
+            if problem := check(value):
+                return f"every entry {problem} (got {value:g})"
+        return None
+
+    return check_all
+
+
+def _flatten(values: Iterable[Any]) -> Iterable[float]:
+    for value in values:
+        if isinstance(value, (tuple, list)):
+            yield from _flatten(value)
+        else:
+            yield value
+
+
+def parse_vectors(text: str) -> tuple[tuple[float, ...], ...]:
+    """'0.6,0.8; 12,0; 4,3' -> ((0.6, 0.8), (12.0, 0.0), (4.0, 3.0)).
+
+    Vectors (or per-query lists) are separated by ';', their entries by commas or
+    spaces; each entry accepts the k/M/B suffixes of :func:`parse_number`.
+    Raises ValueError on an empty vector or a bad number.
+    """
+    groups = [group.strip() for group in text.split(";")]
+    if not any(groups):
+        raise ValueError("empty list")
+    vectors = []
+    for group in groups:
+        parts = [p for p in group.replace(",", " ").split() if p]
+        if not parts:
+            raise ValueError("empty vector between ';' separators")
+        vectors.append(tuple(parse_number(p) for p in parts))
+    return tuple(vectors)
+
+
+def parse_choice(*options: str) -> Callable[[str], str]:
+    """A parser accepting one of ``options`` (case-insensitive)."""
+
+    def parse(text: str) -> str:
+        key = text.strip().lower()
+        if key not in options:
+            raise ValueError(f"use one of {', '.join(options)}")
+        return key
+
+    return parse
+
+
+def parse_count_list(text: str) -> tuple[int, ...]:
+    """'1000,17,16' -> (1000, 17, 16): whole numbers of at least 1 (token counts)."""
+    values = []
+    for part in (p for p in text.replace(",", " ").split() if p):
+        value = parse_number(part)
+        if not math.isfinite(value) or value != int(value) or value < 1:
+            raise ValueError(f"'{part}' is not a whole number of at least 1")
+        values.append(int(value))
+    if not values:
+        raise ValueError("empty list")
+    return tuple(values)
