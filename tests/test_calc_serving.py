@@ -198,6 +198,14 @@ def test_fp32_halves_the_sram_in_elements():
     assert out["ratio"] == pytest.approx(6.34765625)
 
 
+def test_model_preset_sets_head_dim():
+    # Llama-2-7B: hidden 4096 / 32 heads = head_dim 128 (Touvron et al. 2023, Table 1)
+    # flash = 4096^2 x 128^2 / 51,200 = 5,368,709.12; standard = 4096 x 128 + 4096^2 = 17,301,504
+    out = results(get_calculator("flash-attention").run(["model=llama-2-7b"]))
+    assert out["flash_accesses"] == pytest.approx(5_368_709.12)
+    assert out["standard_accesses"] == 17_301_504
+
+
 def test_tiny_sequence_outside_theorem_range_gets_a_note():
     calc = flash_attention(seq_len=16, head_dim=64)  # M = 51,200 > N d = 1,024
     assert any("outside Theorem 2" in note for note in calc.notes)

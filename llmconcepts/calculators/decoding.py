@@ -120,21 +120,21 @@ def sampling_controls(
 
     steps = (
         Step("temperature", "p = softmax(z / T)" if temperature else "T = 0: greedy one-hot at argmax z",
-             Quantity(after_temperature, "probability")),
+             Quantity(after_temperature.tolist(), "probability")),
         Step("top-k", f"keep the {k_kept} most probable of {z.size}, renormalise" if top_k else
-             "top_k = 0: filter off", Quantity(after_top_k, "probability")),
+             "top_k = 0: filter off", Quantity(after_top_k.tolist(), "probability")),
         Step("sorted cumulative", "cumsum of the top-k distribution, most probable first",
-             Quantity(cumulative, "probability")),
+             Quantity(cumulative.tolist(), "probability")),
         Step("top-p", f"smallest prefix with cumulative >= {top_p:g}: {nucleus_size} token(s)",
              Quantity(kept.tolist(), "token index")),
-        Step("renormalise", "p_i / sum of kept p", Quantity(final, "probability")),
+        Step("renormalise", "p_i / sum of kept p", Quantity(final.tolist(), "probability")),
     )
     results = {
-        "probabilities": Quantity(after_temperature, "probability"),
-        "final_probabilities": Quantity(final, "probability"),
+        "probabilities": Quantity(after_temperature.tolist(), "probability"),
+        "final_probabilities": Quantity(final.tolist(), "probability"),
         "kept_tokens": Quantity(nucleus_size, "tokens"),
         "kept_indices": Quantity(kept.tolist(), "token index"),
-        "cumulative": Quantity(cumulative, "probability"),
+        "cumulative": Quantity(cumulative.tolist(), "probability"),
         "greedy_token": Quantity(greedy_token, "token index"),
         "entropy": Quantity(entropy, "nats"),
     }
@@ -143,7 +143,7 @@ def sampling_controls(
         title="Sampling controls: temperature, top-k, top-p",
         formula="p = softmax(z / T); keep top-k; keep smallest prefix with sum >= p; renormalise",
         inputs={
-            "logits": Quantity(z, "logit"),
+            "logits": Quantity(z.tolist(), "logit"),
             "temperature": Quantity(temperature, ""),
             "top_k": Quantity(top_k, "tokens"),
             "top_p": Quantity(top_p, "probability"),

@@ -104,7 +104,7 @@ def embedding_similarity(
         title="Cosine similarity vs dot product",
         formula="dot = q.c; cosine = q.c / (|q| |c|)",
         inputs={
-            "query": Quantity(q, "vector"),
+            "query": Quantity(q.tolist(), "vector"),
             "candidates": Quantity({label: list(c) for label, c in zip(labels, candidates)}, "vectors"),
         },
         steps=tuple(steps),

@@ -582,4 +582,5 @@ FLASH_ATTENTION = CalculatorSpec(
         bytes_input("sram_bytes", 102_400.0, "on-chip SRAM M (100KiB, 192KB...)"),
         dtype_input("dtype", "fp16", "element type (fp32, fp16, bf16, fp8...)"),
     ),
+    preset_fields={"head_dim": "head_dim"},
 )
