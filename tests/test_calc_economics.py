@@ -90,7 +90,7 @@ def test_ten_steps_at_95_percent():
 def test_one_retry_per_step():
     # a step fails only if both attempts fail: 1 - 0.05^2 = 0.9975; run: 0.9975^10
     out = results(agent_failures(step_success=0.95, steps=10, retries=1))
-    assert out["step_success_with_retries"] == pytest.approx(0.9975)
+    assert out["step_with_retries"] == pytest.approx(0.9975)
     assert out["success_with_retries"] == pytest.approx(0.9975 ** 10)
     assert out["attempts_per_step"] == pytest.approx(1.05)  # 1 + 0.05
 

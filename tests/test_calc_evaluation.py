@@ -59,7 +59,7 @@ def test_mrr_over_three_queries():
     calc = get_calculator("rag-evaluation").run(["relevances=0,0,1;1,0;0,1,0,0", "k=4"])
     out = results(calc)
     assert out["mrr"] == pytest.approx(11 / 18)
-    assert out["per_query_reciprocal_rank"] == pytest.approx([1 / 3, 1.0, 0.5])
+    assert out["per_query_rr"] == pytest.approx([1 / 3, 1.0, 0.5])
 
 
 def test_a_query_without_relevant_documents():

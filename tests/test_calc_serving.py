@@ -28,7 +28,7 @@ def test_last_block_waste_published_case():
     out = results(get_calculator("paged-attention").run(["sequence_tokens=1000", "block_size=16"]))
     assert out["sequence_blocks"] == 63
     assert out["sequence_wasted_slots"] == 8
-    assert out["sequence_waste_fraction"] == pytest.approx(0.007936507936507936, rel=1e-9)
+    assert out["sequence_waste"] == pytest.approx(0.007936507936507936, rel=1e-9)
 
 
 def test_reservations_by_hand():
@@ -46,8 +46,8 @@ def test_reservations_by_hand():
 def test_calculator_with_given_lengths():
     out = results(paged_attention(lengths=(1000, 17, 16), max_tokens=2048, block_size=16))
     assert out["used_tokens"] == 1033
-    assert out["contiguous_waste_fraction"] == pytest.approx(5111 / 6144)
-    assert out["paged_waste_fraction"] == pytest.approx(23 / 1056)
+    assert out["contiguous_waste"] == pytest.approx(5111 / 6144)
+    assert out["paged_waste"] == pytest.approx(23 / 1056)
     assert out["capacity_gain"] == pytest.approx(6144 / 1056)
     # 23 slots x 819,200 B (OPT-13B fp16 per token, Kwon et al. section 3) = 18,841,600 B
     assert out["paged_wasted_bytes"] == 23 * 819_200
@@ -55,12 +55,12 @@ def test_calculator_with_given_lengths():
 
 def test_block_size_one_wastes_nothing():
     out = results(paged_attention(lengths=(5, 7, 300), block_size=1))
-    assert out["paged_waste_fraction"] == 0.0
+    assert out["paged_waste"] == 0.0
 
 
 def test_sampled_paged_waste_is_below_one_block_per_request():
     out = results(paged_attention(requests=500, block_size=32, seed=3))
-    wasted_slots = out["paged_reserved_tokens"] - out["used_tokens"]
+    wasted_slots = out["paged_reserved"] - out["used_tokens"]
     assert 0 <= wasted_slots <= 500 * 31
 
 

@@ -125,7 +125,8 @@ def sampling_controls(
              "top_k = 0: filter off", Quantity(after_top_k.tolist(), "probability")),
         Step("sorted cumulative", "cumsum of the top-k distribution, most probable first",
              Quantity(cumulative.tolist(), "probability")),
-        Step("top-p", f"smallest prefix with cumulative >= {top_p:g}: {nucleus_size} token(s)",
+        Step("top-p", f"smallest prefix with cumulative >= {top_p:g}: {nucleus_size} token(s)" if top_p < 1 else
+             "top_p = 1: filter off (tokens with non-zero probability)",
              Quantity(kept.tolist(), "token index")),
         Step("renormalise", "p_i / sum of kept p", Quantity(final.tolist(), "probability")),
     )

@@ -296,7 +296,7 @@ def agent_failures(step_success: float = 0.95, steps: int = 10, retries: int = 1
         results={
             "success": Quantity(plain, "probability"),
             "success_with_retries": Quantity(retried, "probability"),
-            "step_success_with_retries": Quantity(per_step_retried, "probability"),
+            "step_with_retries": Quantity(per_step_retried, "probability"),
             "max_steps": Quantity(max_plain, "steps"),
             "max_steps_with_retries": Quantity(max_retried, "steps"),
             "required_step_success": Quantity(needed_p, "probability"),

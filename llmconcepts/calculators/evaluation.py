@@ -25,6 +25,7 @@ from llmconcepts.calculators.validation import (
     ensure,
     fail,
     finite_non_negative,
+    format_vectors,
     parse_choice,
     parse_vectors,
 )
@@ -161,7 +162,7 @@ def rag_evaluation(
     }
     if len(per_query) > 1:
         results["per_query_ndcg"] = Quantity([s.ndcg for s in per_query], "fraction")
-        results["per_query_reciprocal_rank"] = Quantity([s.reciprocal_rank for s in per_query], "")
+        results["per_query_rr"] = Quantity([s.reciprocal_rank for s in per_query], "")
 
     steps = []
     for query, (retrieved, scores) in enumerate(zip(relevances, per_query), start=1):
@@ -182,10 +183,11 @@ def rag_evaluation(
         title="RAG retrieval metrics: precision, recall, MRR, nDCG",
         formula="DCG@k = sum rel_i / log2(i+1); nDCG@k = DCG@k / IDCG@k; RR = 1 / first relevant rank",
         inputs={
-            "relevances": Quantity([list(r) for r in relevances], "grades"),
+            "relevances": Quantity([list(r) for r in relevances], "grades", format_vectors(relevances)),
             "k": Quantity(k, "ranks"),
             "threshold": Quantity(threshold, "grade"),
-            "judged": Quantity([list(j) for j in judged], "grades"),
+            "judged": Quantity([list(j) for j in judged], "grades",
+                               format_vectors(judged) if judged else "(the retrieved lists)"),
         },
         steps=tuple(steps),
         results=results,

@@ -10,6 +10,7 @@ from llmconcepts.calculators.base import (
     InputSpec,
     Quantity,
     Step,
+    format_number,
     number_input,
     parse_number_list,
     parse_word_list,
@@ -20,6 +21,7 @@ from llmconcepts.calculators.validation import (
     fail,
     finite,
     finite_non_negative,
+    named_values,
     parse_vectors,
 )
 
@@ -105,13 +107,15 @@ def embedding_similarity(
         formula="dot = q.c; cosine = q.c / (|q| |c|)",
         inputs={
             "query": Quantity(q.tolist(), "vector"),
-            "candidates": Quantity({label: list(c) for label, c in zip(labels, candidates)}, "vectors"),
+            "candidates": Quantity({label: list(c) for label, c in zip(labels, candidates)}, "vectors",
+                                   "; ".join(f"{label} ({', '.join(format_number(x) for x in c)})"
+                                             for label, c in zip(labels, candidates))),
         },
         steps=tuple(steps),
         results={
-            "dot": Quantity(dict(zip(labels, dots.tolist())), ""),
-            "cosine": Quantity(dict(zip(labels, cosines.tolist())), ""),
-            "norms": Quantity(dict(zip(labels, norms.tolist())), ""),
+            "dot": named_values(dict(zip(labels, dots.tolist())), ""),
+            "cosine": named_values(dict(zip(labels, cosines.tolist())), ""),
+            "norms": named_values(dict(zip(labels, norms.tolist())), ""),
             "query_norm": Quantity(query_norm, ""),
             "rank_by_dot": Quantity(by_dot, "labels"),
             "rank_by_cosine": Quantity(by_cosine, "labels"),
@@ -208,10 +212,10 @@ def hybrid_search(
         },
         steps=steps,
         results={
-            "scores": Quantity(fused, "RRF score"),
+            "scores": named_values(fused, "RRF score"),
             "fused_order": Quantity(list(fused), "ranked ids"),
-            "ranks_a": Quantity(rank_a, "rank"),
-            "ranks_b": Quantity(rank_b, "rank"),
+            "ranks_a": named_values(rank_a, "rank"),
+            "ranks_b": named_values(rank_b, "rank"),
         },
         notes=(
             "A document ranked well in both lists beats one ranked first in only one of them.",

@@ -35,6 +35,7 @@ from llmconcepts.calculators.validation import (
     ensure,
     fail,
     finite_positive,
+    named_values,
     parse_count_list,
 )
 
@@ -191,16 +192,16 @@ def paged_attention(
         steps=steps,
         results={
             "used_tokens": Quantity(contiguous.used, "tokens"),
-            "contiguous_reserved_tokens": Quantity(contiguous.reserved, "tokens"),
-            "paged_reserved_tokens": Quantity(paged.reserved, "tokens"),
-            "contiguous_waste_fraction": Quantity(contiguous.waste_fraction, "fraction"),
-            "paged_waste_fraction": Quantity(paged.waste_fraction, "fraction"),
+            "contiguous_reserved": Quantity(contiguous.reserved, "tokens"),
+            "paged_reserved": Quantity(paged.reserved, "tokens"),
+            "contiguous_waste": Quantity(contiguous.waste_fraction, "fraction"),
+            "paged_waste": Quantity(paged.waste_fraction, "fraction"),
             "contiguous_wasted_bytes": bytes_quantity(contiguous.wasted * bytes_per_token),
             "paged_wasted_bytes": bytes_quantity(paged.wasted * bytes_per_token),
             "capacity_gain": Quantity(capacity_gain, "x"),
             "sequence_blocks": Quantity(seq_blocks, "blocks"),
             "sequence_wasted_slots": Quantity(seq_wasted, "tokens"),
-            "sequence_waste_fraction": Quantity(seq_fraction, "fraction"),
+            "sequence_waste": Quantity(seq_fraction, "fraction"),
         },
         charts=(_block_size_chart(sample, max_tokens, block_size),),
         notes=(
@@ -527,7 +528,7 @@ def flash_attention(
              Quantity(io.flash, "elements")),
         Step("fewer HBM accesses", f"{io.standard:.6g} / {io.flash:.6g}", Quantity(io.ratio, "x")),
         Step("block sizes (Algorithm 1)", "B_c = ceil(M / 4d), B_r = min(B_c, d)",
-             Quantity({"B_c": block_cols, "B_r": block_rows}, "rows")),
+             named_values({"B_c": block_cols, "B_r": block_rows}, "rows")),
         Step("score matrix never stored", f"N^2 x {element_bytes:g} B = {seq_len}^2 x {element_bytes:g}",
              bytes_quantity(score_matrix_bytes)),
     )

@@ -1,4 +1,4 @@
-"""Range checks and parsers that several calculators share.
+"""Range checks, parsers and a display helper that several calculators share.
 
 A check takes a parsed value and returns an error message or None, the shape
 :class:`~llmconcepts.calculators.base.InputSpec` expects. :func:`ensure` runs the
@@ -9,9 +9,9 @@ with the same one-line message as the command line does.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
-from llmconcepts.calculators.base import parse_number
+from llmconcepts.calculators.base import Quantity, format_number, parse_number
 from llmconcepts.errors import CalculatorInputError
 
 Check = Callable[[Any], "str | None"]
@@ -116,3 +116,14 @@ def parse_count_list(text: str) -> tuple[int, ...]:
     if not values:
         raise ValueError("empty list")
     return tuple(values)
+
+
+def named_values(values: Mapping[str, float], unit: str) -> Quantity:
+    """A name -> number mapping as one Quantity that prints 'd1 0.0325225, d3 0.0322665'."""
+    shown = ", ".join(f"{name} {format_number(value)}" for name, value in values.items())
+    return Quantity(dict(values), unit, shown)
+
+
+def format_vectors(vectors: Iterable[Iterable[float]]) -> str:
+    """((3, 2), (1, 0)) -> '3, 2; 1, 0': the command-line spelling of :func:`parse_vectors`."""
+    return "; ".join(", ".join(format_number(x) for x in vector) for vector in vectors)
