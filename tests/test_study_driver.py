@@ -167,3 +167,14 @@ def test_format_duration():
     assert format_duration(timedelta(seconds=42)) == "42s"
     assert format_duration(timedelta(minutes=4, seconds=5)) == "4m 05s"
     assert format_duration(timedelta(hours=1, minutes=2, seconds=9)) == "1h 02m"
+
+
+def test_explain_prints_the_concept_view_and_asks_for_the_rating_again():
+    session = RecordingSession(["kv-cache/mechanism"])
+    _, out = _run("\ne\n3\n", session)
+    explain = out[out.index("Explain: KV cache") : out.index("End of explain: KV cache")]
+    assert "Explain the mechanism of KV cache." in explain  # the concept view's facets
+    assert "Test source" in explain
+    after = out[out.index("End of explain: KV cache") :].splitlines()
+    assert after[1].startswith("Rating (1-4, u undo, e explain")
+    assert session.ratings[0][1] == 3

@@ -19,12 +19,19 @@ app = typer.Typer(
 def root(ctx: typer.Context) -> None:
     """Without a command: a short dashboard of what is due and how to start."""
     if ctx.invoked_subcommand is None:
-        typer.echo("llmc: run `llmc study` to start today's session, `llmc --help` for every command.")
+        from llmconcepts.scheduling.session import dashboard
+        from llmconcepts.ui.dashboard import render_dashboard
+        from llmconcepts.ui.study import utc_now
+
+        now = utc_now()
+        render_dashboard(dashboard(now), now)
 
 
 # Command groups register themselves here, one line each (keep this list sorted).
 from llmconcepts.cli import cards as _cards  # noqa: E402
 from llmconcepts.cli import explain as _explain  # noqa: E402
+from llmconcepts.cli import study as _study  # noqa: E402
 
 app.add_typer(_cards.app, name="cards")
 app.command("explain", epilog=_explain.EPILOG)(_explain.explain)
+app.command("study")(_study.study)

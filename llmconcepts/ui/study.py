@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Protocol
 from llmconcepts.grading import Grade, grade_answer
 
 if TYPE_CHECKING:  # the scheduler is imported by the CLI, not at module import
-    from llmconcepts.cardbank.model import CardBank, CardRef, Concept
+    from llmconcepts.cardbank.model import CardBank, CardRef
+    from llmconcepts.explain import Explanation
     from llmconcepts.scheduling.session import Progress, QueuedCard, SessionSummary, StudySession
 
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
@@ -161,7 +162,7 @@ class StudyScreen(Protocol):
 
     def show_notice(self, text: str) -> None: ...
 
-    def show_explain(self, concept: Concept) -> None: ...
+    def show_explain(self, explanation: Explanation) -> None: ...
 
     def show_summary(self, summary: SessionSummary, finished: bool) -> None: ...
 
@@ -258,7 +259,7 @@ class _Driver:
             if command.action is Action.QUIT:
                 return False
             if command.action is Action.EXPLAIN:
-                self.screen.show_explain(card.concept)
+                self._explain(card)
                 self.screen.show_reveal(view, reveal)
                 continue
             if command.action is Action.UNDO:
@@ -291,6 +292,18 @@ class _Driver:
             self.notices.append(
                 f"{_card_name(card)} is now a leech (forgotten too often) and has been suspended."
             )
+
+    def _explain(self, card: CardRef) -> None:
+        """The concept's explain view with its calculator at default inputs."""
+        from llmconcepts.errors import LlmcError
+        from llmconcepts.explain import explain
+
+        try:
+            explanation = explain(card.concept.id, bank=self.bank)
+        except LlmcError as exc:
+            self.screen.show_notice(f"No explain view for {card.concept.title}: {exc}")
+            return
+        self.screen.show_explain(explanation)
 
     def _undo(self) -> bool:
         """Undo the last rating and queue that card again; False (and a notice) if none."""

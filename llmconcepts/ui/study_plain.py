@@ -33,10 +33,10 @@ from llmconcepts.ui.study import (
     format_interval,
     parse_command,
 )
-from llmconcepts.ui.study_screen import card_text
+from llmconcepts.ui.study_screen import card_text, render_explanation
 
 if TYPE_CHECKING:
-    from llmconcepts.cardbank.model import Concept
+    from llmconcepts.explain import Explanation
     from llmconcepts.scheduling.session import SessionSummary
 
 ANSWER_PROMPT = "Answer, then an empty line:"
@@ -49,6 +49,7 @@ class PlainStudyScreen:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self._shown = 0
+        self._last_reveal: Reveal | None = None
 
     def _say(self, line: str = "") -> None:
         self.stdout.write(line + "\n")
@@ -63,9 +64,9 @@ class PlainStudyScreen:
     def show_card(self, view: CardView) -> None:
         self._shown += 1
         card, progress = view.card, view.progress
+        self._say()
         for notice in view.notices:
             self._say(f"Note: {notice}")
-        self._say()
         self._say(
             f"Card {self._shown} ({view.queued.kind}): {view.layer_title} / "
             f"{card.concept.title} / {card.facet.kind.label}"
@@ -86,6 +87,10 @@ class PlainStudyScreen:
             lines.append(line)
 
     def show_reveal(self, view: CardView, reveal: Reveal) -> None:
+        if reveal is self._last_reveal:  # back from the explain view: only ask again
+            self._rating_prompt(reveal.grade.suggested)
+            return
+        self._last_reveal = reveal
         grade = reveal.grade
         self._say(f"Model answer: {_plain(view.card.facet.answer)}")
         self._say(f"Key points: {grade.covered} of {grade.total} covered.")
@@ -123,18 +128,18 @@ class PlainStudyScreen:
     def show_notice(self, text: str) -> None:
         self._say(f"Note: {text}")
 
-    def show_explain(self, concept: Concept) -> None:
+    def show_explain(self, explanation: Explanation) -> None:
+        """The explain view as plain text (no colour, no wrapping) between two marker lines."""
         from rich.console import Console
 
-        from llmconcepts.ui.explain import render_explain
-
+        title = explanation.concept.title
         console = Console(
             file=self.stdout, no_color=True, force_terminal=False, highlight=False, emoji=False,
             soft_wrap=True,
         )
-        self._say(f"Explain: {concept.title}")
-        render_explain(concept, console)
-        self._say(f"End of explain: {concept.title}")
+        self._say(f"Explain: {title}")
+        render_explanation(console, explanation)
+        self._say(f"End of explain: {title}")
 
     def show_summary(self, summary: SessionSummary, finished: bool) -> None:
         studied = ", ".join(f"{kind} {n}" for kind, n in summary.studied_by_kind.items() if n)

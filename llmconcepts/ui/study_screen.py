@@ -48,7 +48,7 @@ from llmconcepts.ui.study import (
 )
 
 if TYPE_CHECKING:
-    from llmconcepts.cardbank.model import Concept
+    from llmconcepts.explain import Explanation
     from llmconcepts.scheduling.session import Progress, SessionSummary
 
 RATING_STYLES = {1: "red", 2: "yellow", 3: "green", 4: "blue"}
@@ -177,6 +177,16 @@ def summary_table(summary: SessionSummary) -> RenderableType:
     return grid
 
 
+def render_explanation(console: Console, explanation: Explanation) -> None:
+    """What ``llmc explain CONCEPT`` prints: the concept view, then its calculation if any."""
+    from llmconcepts.ui.explain import render_calculation, render_concept
+
+    render_concept(console, explanation.bank, explanation.concept)
+    if explanation.calculation is not None:
+        console.print()
+        render_calculation(console, explanation.calculation)
+
+
 def _days(count: int) -> str:
     return f"{count} day" if count == 1 else f"{count} days"
 
@@ -252,16 +262,21 @@ class TerminalStudyScreen:
             self.console.print(part if part is not None else "")
 
     def _reveal_parts(self, view: CardView, reveal: Reveal) -> list[RenderableType | None]:
-        """Renderables top to bottom; None marks a blank spacer line (dropped when short of rows)."""
+        """Renderables top to bottom; None marks a blank spacer line (dropped when short of rows).
+
+        What matters most when rating sits at the bottom, where it stays in view when
+        a long model answer pushes the top of the screen up: the learner's own answer
+        right above the key points it was marked against, then the buttons.
+        """
         return [
             header(view),
             card_text(view.card.facet.prompt, style="bold"),
             None,
-            typed_answer(reveal),
-            None,
             Rule(Text("Model answer", style="bold"), style="dim", align="left"),
             card_text(view.card.facet.answer),
             None,
+            Rule(Text("Your answer", style="bold"), style="dim", align="left"),
+            typed_answer(reveal),
             key_points(reveal, self._unicode),
             suggestion_line(reveal),
             None,
@@ -292,13 +307,20 @@ class TerminalStudyScreen:
         self.console.print(Text(text, style="yellow"))
 
     # -- explain -----------------------------------------------------------
-    def show_explain(self, concept: Concept) -> None:
-        """The concept's explain view in a pager (``$PAGER`` or ``less``), then any key returns."""
-        from llmconcepts.ui.explain import render_explain
+    def show_explain(self, explanation: Explanation) -> None:
+        """The concept's explain view; the card comes back after the pager, or after a key.
 
+        A view taller than the terminal goes through the pager (``$PAGER`` or
+        ``less -R``; leaving it returns to the card); a shorter one is printed and
+        any key returns.
+        """
+        self.console.clear()
         with self.console.capture() as capture:
-            render_explain(concept, self.console)
-        _page(capture.get(), self.console)
+            render_explanation(self.console, explanation)
+        text = capture.get()
+        if text.count("\n") >= self.console.height - 1 and _page(text):
+            return
+        self.console.file.write(text)
         self.console.print(Text("Press any key to return to the card.", style="dim"))
         self.console.file.flush()
         if self._read_key() == CTRL_C:
@@ -320,14 +342,16 @@ def _ratings(count: int) -> str:
     return "1 rating" if count == 1 else f"{count} ratings"
 
 
-def _page(text: str, console: Console) -> None:
-    """Show ``text`` through the pager as git does (``LESS=FRX`` unless set), or print it."""
-    command = os.environ.get("PAGER") or "less"
+def _page(text: str) -> bool:
+    """Show ``text`` in the learner's pager (``$PAGER``, else ``less -R``); False if none runs.
+
+    ``LESS=R`` is set when ``LESS`` is unset, so colours pass through as git does.
+    """
+    command = os.environ.get("PAGER") or "less -R"
     env = dict(os.environ)
-    env.setdefault("LESS", "FRX")
+    env.setdefault("LESS", "R")
     try:
         done = subprocess.run(command, shell=True, input=text.encode(), env=env, check=False)
     except OSError:
-        done = None
-    if done is None or done.returncode == 127:  # 127: the shell found no such pager
-        console.file.write(text)
+        return False
+    return done.returncode != 127  # 127: the shell found no such command
