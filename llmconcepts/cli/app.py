@@ -33,5 +33,5 @@ from llmconcepts.cli import explain as _explain  # noqa: E402
 from llmconcepts.cli import study as _study  # noqa: E402
 
 app.add_typer(_cards.app, name="cards")
-app.command("explain", epilog=_explain.EPILOG)(_explain.explain)
+app.command("explain", **_explain.COMMAND_SETTINGS)(_explain.explain)
 app.command("study")(_study.study)

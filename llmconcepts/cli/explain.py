@@ -8,38 +8,53 @@ here imports SQLAlchemy, fsrs, genanki or (with a fresh bank cache) pydantic.
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 import typer
 
+from llmconcepts.cli import typer_speedup
+
+# Before any parsing: typer would otherwise import pydantic for the absent --help flag.
+typer_speedup.install()
+
+USAGE = "[OPTIONS] CONCEPT [NAME=VALUE]..."
 EPILOG = (
-    "Examples: llmc explain kv-cache model=llama-2-70b tokens=100k | llmc explain \"kv cache\" --brief | "
-    "llmc explain GQA --json | llmc explain --list | llmc explain --presets"
+    "CONCEPT is an id, alias or title (typos forgiven). NAME=VALUE inputs accept 100k, 1.5M, 1e-3, 80GB, "
+    "fp16; model=PRESET sets a model's shape. Examples: llmc explain kv-cache model=llama-2-70b tokens=100k | "
+    "llmc explain \"kv cache\" --brief | llmc explain GQA --json | llmc explain --list | llmc explain --presets"
 )
+#: How app.py registers the command. CONCEPT and NAME=VALUE arrive as click's extra
+#: arguments: typer (0.29) coerces every declared non-bool parameter through a
+#: pydantic TypeAdapter, which would import pydantic and cost ~100 ms on every lookup.
+#: Only bool flags are declared, and typer leaves those alone.
+COMMAND_SETTINGS = {
+    "epilog": EPILOG,
+    "options_metavar": USAGE,
+    "context_settings": {"allow_extra_args": True, "ignore_unknown_options": True},
+}
 
 
 def explain(
-    concept: Optional[str] = typer.Argument(None, help="Concept id, alias or title (typos forgiven)."),
-    assignments: Optional[list[str]] = typer.Argument(
-        None, help="Calculator inputs NAME=VALUE (100k, 1.5M, 1e-3, 80GB, fp16); model=PRESET sets a model's shape.",
-        show_default=False,
-    ),
+    ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print JSON: every number in base units with its unit."),
     brief: bool = typer.Option(False, "--brief", help="Only the mechanism (and the calculator's results)."),
     list_concepts: bool = typer.Option(False, "--list", help="List every concept; [calc] marks a calculator."),
     list_presets: bool = typer.Option(False, "--presets", help="List the model presets for model=NAME."),
 ) -> None:
     """Explain a concept: its three facets, links, sources, and its calculator if it has one."""
+    unknown = [arg for arg in ctx.args if arg.startswith("-") and "=" not in arg and len(arg) > 1]
+    if unknown:
+        raise typer.BadParameter(f"no such option: {unknown[0]}")
+    concept, assignments = (ctx.args[0], ctx.args[1:]) if ctx.args else (None, [])
     if list_concepts or list_presets:
         if concept is not None:
-            raise typer.BadParameter("--list and --presets take no concept", param_hint="CONCEPT")
+            raise typer.BadParameter("--list and --presets take no concept")
         _print_lists(list_concepts, list_presets, as_json)
         return
     if concept is None:
-        raise typer.BadParameter("name a concept, or use --list", param_hint="CONCEPT")
+        raise typer.BadParameter("name a concept (e.g. llmc explain kv-cache), or use --list")
     from llmconcepts.explain import explain as explain_concept
 
-    result = explain_concept(concept, assignments or ())
+    result = explain_concept(concept, assignments)
     if as_json:
         from llmconcepts.ui.explain import explanation_json
 
