@@ -133,6 +133,11 @@ def test_success_chart_decays_with_steps():
     assert curve[0] == pytest.approx(0.95) and all(a > b for a, b in zip(curve, curve[1:]))
 
 
+def test_long_runs_chart_a_bounded_number_of_points():
+    chart = agent_failures(steps=100_000).charts[0]
+    assert len(chart.x) <= 40 and chart.x[-1] == 200_000.0
+
+
 @pytest.mark.parametrize("assignment, fragment", [
     ("step_success=1.1", "step_success"),
     ("steps=0", "steps"),

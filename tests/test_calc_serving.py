@@ -86,6 +86,7 @@ def test_block_size_chart_marks_the_input():
 
 @pytest.mark.parametrize("assignment, fragment", [
     ("requests=0", "requests"),
+    ("requests=2M", "between 1 and 1,000,000"),
     ("block_size=0", "block_size"),
     ("mean_tokens=0.5", "mean_tokens"),
     ("mean_tokens=5000", "cannot exceed max_tokens"),
@@ -98,6 +99,13 @@ def test_block_size_chart_marks_the_input():
 def test_paged_bad_inputs(assignment, fragment):
     with pytest.raises(CalculatorInputError, match=fragment):
         get_calculator("paged-attention").run([assignment])
+
+
+def test_direct_calls_check_the_seed_too():
+    with pytest.raises(CalculatorInputError, match="seed"):
+        paged_attention(seed=-1)
+    with pytest.raises(CalculatorInputError, match="seed"):
+        continuous_batching(seed=-1)
 
 
 # ---------------------------------------------------------------------------
@@ -158,6 +166,8 @@ def test_sampled_lengths_are_reproducible():
 @pytest.mark.parametrize("assignment, fragment", [
     ("batch_size=0", "batch_size"),
     ("requests=0", "requests"),
+    ("requests=1M", "between 1 and 100,000"),
+    ("seed=1e30", "seed"),
     ("step_time=0", "step_time"),
     ("step_time=-1", "step_time"),
     ("min_output=600", "cannot exceed max_output"),

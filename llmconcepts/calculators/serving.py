@@ -28,10 +28,12 @@ from llmconcepts.calculators.base import (
     count_input,
     dtype_input,
     number_input,
+    parse_count,
     positive,
 )
 from llmconcepts.calculators.validation import (
     at_least_one,
+    between,
     ensure,
     fail,
     finite_positive,
@@ -51,6 +53,12 @@ OPT_13B_KV_BYTES_PER_TOKEN = 819_200
 
 #: vLLM's default block size (Kwon et al. 2023, section 7.2).
 VLLM_BLOCK_SIZE = 16
+
+
+#: Largest sampled workloads: enough for stable statistics, small enough to answer at once.
+MAX_PAGED_REQUESTS = 1_000_000
+MAX_BATCHED_REQUESTS = 100_000
+_SEED_RANGE = between(0, 2**63 - 1)
 
 
 def _lengths_or_sample(lengths: tuple[int, ...], sample) -> np.ndarray:
@@ -138,9 +146,10 @@ def paged_attention(
         CalculatorInputError: counts below 1, mean_tokens outside [1, max_tokens],
             a length longer than max_tokens, non-positive bytes_per_token.
     """
-    for name, value in (("requests", requests), ("max_tokens", max_tokens), ("block_size", block_size),
-                        ("sequence_tokens", sequence_tokens)):
+    for name, value in (("max_tokens", max_tokens), ("block_size", block_size), ("sequence_tokens", sequence_tokens)):
         ensure(name, value, at_least_one)
+    ensure("requests", requests, between(1, MAX_PAGED_REQUESTS))
+    ensure("seed", seed, _SEED_RANGE)
     ensure("mean_tokens", mean_tokens, at_least_one)
     ensure("bytes_per_token", bytes_per_token, positive)
     if mean_tokens > max_tokens:
@@ -237,12 +246,12 @@ PAGED_ATTENTION = CalculatorSpec(
     concept="paged-attention",
     function=paged_attention,
     inputs=(
-        count_input("requests", "requests", 1000, "requests to sample"),
+        InputSpec("requests", "requests", 1000, "requests to sample", parse_count, between(1, MAX_PAGED_REQUESTS)),
         number_input("mean_tokens", "tokens", 300.0, "mean request length (prompt + output)", at_least_one),
         count_input("max_tokens", "tokens", 2048, "contiguous reservation per request"),
         count_input("block_size", "tokens", VLLM_BLOCK_SIZE, "tokens per KV block"),
         bytes_input("bytes_per_token", float(OPT_13B_KV_BYTES_PER_TOKEN), "KV bytes per token (OPT-13B fp16)"),
-        count_input("seed", "", 0, "random seed", allow_zero=True),
+        InputSpec("seed", "", 0, "random seed", parse_count, _SEED_RANGE),
         InputSpec("lengths", "tokens", (), "explicit request lengths, e.g. 1000,17,16", parse_count_list,
                   default_text="(sampled)"),
         count_input("sequence_tokens", "tokens", 1000, "one sequence for the last-block example"),
@@ -341,9 +350,12 @@ def continuous_batching(
     Raises:
         CalculatorInputError: counts below 1, min_output > max_output, step_time <= 0.
     """
-    for name, value in (("requests", requests), ("batch_size", batch_size), ("min_output", min_output),
-                        ("max_output", max_output)):
+    for name, value in (("batch_size", batch_size), ("min_output", min_output), ("max_output", max_output)):
         ensure(name, value, at_least_one)
+    ensure("requests", requests, between(1, MAX_BATCHED_REQUESTS))
+    ensure("seed", seed, _SEED_RANGE)
+    if len(lengths) > MAX_BATCHED_REQUESTS:
+        fail(f"at most {MAX_BATCHED_REQUESTS:,} lengths, got {len(lengths):,}")
     ensure("step_time", step_time, finite_positive)
     if min_output > max_output:
         fail(f"min_output ({min_output}) cannot exceed max_output ({max_output})")
@@ -432,12 +444,13 @@ CONTINUOUS_BATCHING = CalculatorSpec(
     concept="continuous-batching",
     function=continuous_batching,
     inputs=(
-        count_input("requests", "requests", 64, "requests in the queue"),
+        InputSpec("requests", "requests", 64, "requests in the queue", parse_count,
+                  between(1, MAX_BATCHED_REQUESTS)),
         count_input("batch_size", "sequences", 8, "sequences decoded per iteration"),
         count_input("min_output", "tokens", 16, "shortest sampled output"),
         count_input("max_output", "tokens", 512, "longest sampled output"),
         number_input("step_time", "s", 0.02, "seconds per decode iteration", finite_positive),
-        count_input("seed", "", 0, "random seed", allow_zero=True),
+        InputSpec("seed", "", 0, "random seed", parse_count, _SEED_RANGE),
         InputSpec("lengths", "tokens", (), "explicit output lengths, e.g. 1,4,2,3", parse_count_list,
                   default_text="(sampled)"),
     ),

@@ -45,6 +45,15 @@ def at_least_one(value: float) -> str | None:
     return None if value >= 1 else "must be at least 1"
 
 
+def between(low: float, high: float) -> Check:
+    """A check for low <= value <= high (bounds simulations to what runs in a moment)."""
+
+    def check(value: float) -> str | None:
+        return None if low <= value <= high else f"must be between {format_number(low)} and {format_number(high)}"
+
+    return check
+
+
 def below_one(value: float) -> str | None:
     """For rates whose geometric series must converge: 0 <= x < 1."""
     return None if 0 <= value < 1 else "must be at least 0 and less than 1"
