@@ -167,3 +167,23 @@ def test_a_file_that_is_not_a_mapping(tmp_path: Path):
 def test_a_byte_order_mark_is_accepted(tmp_path: Path):
     (tmp_path / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + (BANKS / "yaml11" / "scalars.yaml").read_bytes())
     assert [c.id for c in check_paths([tmp_path], with_builtin=False).concepts] == ["alpha"]
+
+
+def test_an_alias_bomb_is_cut_short(tmp_path: Path):
+    """Nine levels of ten aliases each would expand to 10**9 values ("billion laughs")."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = problems_of(tmp_path / "bomb.yaml")
+    assert any("values after expanding aliases" in p for p in problems), problems
+
+
+def test_unknown_fields_name_the_fields_allowed_there(tmp_path: Path):
+    text = (BANKS / "yaml11" / "scalars.yaml").read_text(encoding="utf-8")
+    text = text.replace("  order: 1", "  order: 1\n  colour: red").replace("{point: One, cues: [one]}", "{point: One, cues: [one], weight: 2}", 1)
+    (tmp_path / "extra.yaml").write_text(text, encoding="utf-8")
+    problems = problems_of(tmp_path / "extra.yaml")
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "layer.colour: unknown field (allowed here: id, title, order)",
+        "alpha.mechanism.key_points[0].weight: unknown field (allowed here: point, cues)",
+    ]

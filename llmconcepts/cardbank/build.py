@@ -155,7 +155,10 @@ def _check_names(entries: list[_ConceptEntry], problems: list[Problem]) -> None:
         names = [("id", entry.spec.id), ("title", entry.spec.title)]
         names += [(("aliases", i), alias) for i, alias in enumerate(entry.spec.aliases)]
         for field, name in names:
-            owner, owner_name = owners.setdefault(compact(name), (entry, name))
+            key = compact(name)
+            if not key:  # punctuation only: no query can reach it, so it cannot collide
+                continue
+            owner, owner_name = owners.setdefault(key, (entry, name))
             if owner is entry:
                 continue
             path = field if isinstance(field, tuple) else (field,)

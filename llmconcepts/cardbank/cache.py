@@ -23,7 +23,6 @@ review database.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
@@ -31,6 +30,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from llmconcepts.cardbank.model import CardBank
+
+try:  # the C module behind hashlib.blake2b: importing hashlib also loads OpenSSL, which
+    from _blake2 import blake2b  # costs more than the whole cache hit
+except ImportError:  # pragma: no cover - an interpreter built without it
+    from hashlib import blake2b
 
 CACHE_FILE = "cardbank.pickle"
 #: Bump when the meaning of the cached data changes in a way the source hash misses.
@@ -46,7 +50,7 @@ def cache_key(files: Iterable[tuple[bool, Path, bytes]]) -> bytes:
     Args:
         files: ``(builtin, resolved path, content)`` of every bank file, in load order.
     """
-    digest = hashlib.blake2b(FORMAT_VERSION, digest_size=32)
+    digest = blake2b(FORMAT_VERSION, digest_size=32)
     digest.update(f"{sys.version_info[0]}.{sys.version_info[1]}".encode())
     package_dir = Path(__file__).parent
     for name in _SHAPING_MODULES:

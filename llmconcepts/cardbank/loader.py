@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from llmconcepts import paths
@@ -46,13 +45,20 @@ from llmconcepts.errors import CardBankError
 CARD_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
 class BankFile:
-    """One card file to load: its resolved path, its bytes, and which bank it is in."""
+    """One card file to load: its resolved path, its bytes, and which bank it is in.
 
-    path: Path
-    content: bytes
-    builtin: bool
+    A plain class rather than a dataclass: this module is on the start-up path of
+    every command that needs the bank, and a dataclass costs about a millisecond to
+    define.
+    """
+
+    __slots__ = ("path", "content", "builtin")
+
+    def __init__(self, path: Path, content: bytes, builtin: bool) -> None:
+        self.path = path
+        self.content = content
+        self.builtin = builtin
 
 
 def load_bank(
