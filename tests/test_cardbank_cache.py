@@ -55,7 +55,9 @@ def test_a_cache_hit_imports_neither_pydantic_nor_yaml(bank_dir: Path, llmc_home
     env = {**os.environ, "LLMC_HOME": str(llmc_home)}
 
     def run() -> str:
-        return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        ).stdout
 
     assert run().split() == ["4", "True", "True"]  # cold: parsed
     assert run().split() == ["4", "False", "False"]  # warm: unpickled only

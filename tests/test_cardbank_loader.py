@@ -45,9 +45,19 @@ def line_of(problem: str) -> int:
 def test_every_malformed_case_has_a_fixture():
     cases = {p.stem for p in MALFORMED}
     assert {
-        "duplicate-key", "unknown-field", "missing-field", "duplicate-id", "unknown-prerequisite",
-        "cycle", "empty-facet", "empty-answer", "key-point-count", "tab-indent", "not-utf8",
-        "syntax-error", "not-kebab-case",
+        "duplicate-key",
+        "unknown-field",
+        "missing-field",
+        "duplicate-id",
+        "unknown-prerequisite",
+        "cycle",
+        "empty-facet",
+        "empty-answer",
+        "key-point-count",
+        "tab-indent",
+        "not-utf8",
+        "syntax-error",
+        "not-kebab-case",
     } <= cases
 
 
@@ -149,7 +159,9 @@ def test_recursive_alias_is_refused_not_a_crash(tmp_path: Path):
 
 def test_merge_keys_are_refused(tmp_path: Path):
     text = (BANKS / "valid" / "01-basics.yaml").read_text(encoding="utf-8")
-    text = text.replace("layer:\n  id: basics\n", "base: &base {id: basics}\nlayer:\n  <<: *base\n  id: basics\n")
+    text = text.replace(
+        "layer:\n  id: basics\n", "base: &base {id: basics}\nlayer:\n  <<: *base\n  id: basics\n"
+    )
     (tmp_path / "merge.yaml").write_text(text, encoding="utf-8")
     problems = problems_of(tmp_path / "merge.yaml")
     assert any("merge.yaml:4: " in p and "merge keys" in p for p in problems), problems
@@ -160,7 +172,10 @@ def test_a_file_that_is_not_a_mapping(tmp_path: Path):
     (tmp_path / "list.yaml").write_text("- just\n- a list\n")
     (tmp_path / "empty.yaml").write_text("# nothing here\n")
     problems = problems_of(tmp_path / "list.yaml", tmp_path / "empty.yaml")
-    assert any(p.endswith("list.yaml:1: a card file should be a mapping with 'layer:' and 'concepts:'") for p in problems)
+    assert any(
+        p.endswith("list.yaml:1: a card file should be a mapping with 'layer:' and 'concepts:'")
+        for p in problems
+    )
     assert any("empty.yaml:1: the file is empty" in p for p in problems)
 
 
@@ -180,7 +195,9 @@ def test_an_alias_bomb_is_cut_short(tmp_path: Path):
 
 def test_unknown_fields_name_the_fields_allowed_there(tmp_path: Path):
     text = (BANKS / "yaml11" / "scalars.yaml").read_text(encoding="utf-8")
-    text = text.replace("  order: 1", "  order: 1\n  colour: red").replace("{point: One, cues: [one]}", "{point: One, cues: [one], weight: 2}", 1)
+    text = text.replace("  order: 1", "  order: 1\n  colour: red").replace(
+        "{point: One, cues: [one]}", "{point: One, cues: [one], weight: 2}", 1
+    )
     (tmp_path / "extra.yaml").write_text(text, encoding="utf-8")
     problems = problems_of(tmp_path / "extra.yaml")
     assert [p.split(": ", 1)[1] for p in problems] == [

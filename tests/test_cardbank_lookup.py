@@ -31,7 +31,9 @@ def bank_of(concepts: list[tuple[str, str, tuple[str, ...]]], layers=(("demo", "
     where = SourceLocation(Path("cards.yaml"), 1)
     return CardBank(
         layers=tuple(Layer(lid, title, order) for order, (lid, title) in enumerate(layers)),
-        concepts=tuple(Concept(cid, title, layers[0][0], aliases, (), (), (), where) for cid, title, aliases in concepts),
+        concepts=tuple(
+            Concept(cid, title, layers[0][0], aliases, (), (), (), where) for cid, title, aliases in concepts
+        ),
     )
 
 
@@ -133,7 +135,10 @@ def test_unknown_layer_suggests_the_nearest_and_lists_all(bank: CardBank):
     message = str(caught.value)
     assert caught.value.suggestion == "model-mechanics"
     assert "Did you mean 'model-mechanics'?" in message
-    assert "primer, model-mechanics, runtime-constraints, systems-and-retrieval, evaluation-and-safety" in message
+    assert (
+        "primer, model-mechanics, runtime-constraints, systems-and-retrieval, evaluation-and-safety"
+        in message
+    )
 
 
 def test_a_layer_query_unlike_any_layer_has_no_suggestion(bank: CardBank):

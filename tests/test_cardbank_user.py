@@ -33,7 +33,11 @@ def test_llmc_cards_folder_is_loaded_beside_the_builtin_bank(monkeypatch):
     # team-notes shares order 1 with the built-in 'basics': the built-in layer comes first
     assert [layer.id for layer in bank.layers] == ["basics", "team-notes", "serving"]
     assert [c.id for c in bank.concepts] == [
-        "kv-cache", "mqa-gqa", "prompt-caching", "speculative-decoding", "flash-attention",
+        "kv-cache",
+        "mqa-gqa",
+        "prompt-caching",
+        "speculative-decoding",
+        "flash-attention",
     ]
 
 
@@ -52,8 +56,11 @@ def test_several_folders_in_llmc_cards(monkeypatch, tmp_path: Path):
     other.mkdir()
     text = (BANKS / "user" / "team-notes.yaml").read_text(encoding="utf-8")
     (other / "more.yaml").write_text(
-        text.replace("id: team-notes", "id: more-notes").replace("title: Team notes", "title: More notes")
-        .replace("order: 1", "order: 7").replace("prompt-caching", "batch-api").replace("prefix caching", "batch jobs")
+        text.replace("id: team-notes", "id: more-notes")
+        .replace("title: Team notes", "title: More notes")
+        .replace("order: 1", "order: 7")
+        .replace("prompt-caching", "batch-api")
+        .replace("prefix caching", "batch jobs")
         .replace("Provider prompt caching", "Batch API"),
         encoding="utf-8",
     )
@@ -75,13 +82,18 @@ def test_id_clash_with_the_builtin_bank_names_both_files(monkeypatch):
 def test_a_user_file_may_add_concepts_to_a_builtin_layer(monkeypatch, tmp_path: Path):
     text = (BANKS / "user" / "team-notes.yaml").read_text(encoding="utf-8")
     (tmp_path / "extra.yaml").write_text(
-        text.replace("id: team-notes", "id: serving").replace("title: Team notes", "title: Serving")
+        text.replace("id: team-notes", "id: serving")
+        .replace("title: Team notes", "title: Serving")
         .replace("order: 1", "order: 2"),
         encoding="utf-8",
     )
     monkeypatch.setenv("LLMC_CARDS", str(tmp_path))
     bank = load()
-    assert [c.id for c in bank.concepts_in("serving")] == ["speculative-decoding", "flash-attention", "prompt-caching"]
+    assert [c.id for c in bank.concepts_in("serving")] == [
+        "speculative-decoding",
+        "flash-attention",
+        "prompt-caching",
+    ]
     assert len(bank.layers) == 2
 
 

@@ -39,6 +39,10 @@ class _ParsedFile:
     document: YamlDocument
     spec: CardFileSpec
 
+    def problem(self, data_path: tuple[str | int, ...], field: str, message: str) -> Problem:
+        """A problem at the line of ``data_path`` in this file."""
+        return Problem(self.file.path, self.document.line_of(data_path), message, field)
+
 
 def build_bank(files: Sequence[BankFile]) -> CardBank:
     """Parse and validate ``files`` together (no cache) and build the bank.
@@ -95,15 +99,22 @@ def _check_layers(parsed: list[_ParsedFile], problems: list[Problem]) -> dict[st
             layers[spec.id] = entry
             clash = by_order.setdefault((item.file.builtin, spec.order), entry)
             if clash is not entry:
-                problems.append(Problem(where.path, item.document.line_of(("layer", "order")), (
-                    f"order {spec.order} is already used by layer '{clash.layer.id}' ({_show(clash.where)}); "
-                    "give each layer its own order"), "layer.order"))
+                message = (
+                    f"order {spec.order} is already used by layer '{clash.layer.id}' "
+                    f"({_show(clash.where)}); give each layer its own order"
+                )
+                problems.append(item.problem(("layer", "order"), "layer.order", message))
             continue
-        for field, mine, theirs in (("title", spec.title, known.layer.title), ("order", spec.order, known.layer.order)):
+        for field, mine, theirs in (
+            ("title", spec.title, known.layer.title),
+            ("order", spec.order, known.layer.order),
+        ):
             if mine != theirs:
-                problems.append(Problem(where.path, item.document.line_of(("layer", field)), (
+                message = (
                     f"layer '{spec.id}' has {field} {mine!r} here but {theirs!r} in {_show(known.where)}; "
-                    "files of one layer must agree"), f"layer.{field}"))
+                    "files of one layer must agree"
+                )
+                problems.append(item.problem(("layer", field), f"layer.{field}", message))
         known.builtin = known.builtin or item.file.builtin
     return layers
 
@@ -118,11 +129,17 @@ class _ConceptEntry:
     def where(self) -> SourceLocation:
         return SourceLocation(self.item.file.path, self.item.document.line_of(("concepts", self.index)))
 
-    def line_of(self, *data_path: str | int) -> int:
-        return self.item.document.line_of(("concepts", self.index, *data_path))
+    def problem(self, data_path: tuple[str | int, ...], message: str) -> Problem:
+        """A problem about this concept, at the line of ``data_path`` inside its entry."""
+        label = ".".join([self.spec.id, *(f"{p}" for p in data_path if isinstance(p, str))])
+        if data_path and isinstance(data_path[-1], int):
+            label += f"[{data_path[-1]}]"
+        return self.item.problem(("concepts", self.index, *data_path), label, message)
 
 
-def _check_concepts(parsed: list[_ParsedFile], defined_ids: set[str], problems: list[Problem]) -> list[_ConceptEntry]:
+def _check_concepts(
+    parsed: list[_ParsedFile], defined_ids: set[str], problems: list[Problem]
+) -> list[_ConceptEntry]:
     """Cross-file concept checks; returns the first definition of every id, in load order."""
     entries: dict[str, _ConceptEntry] = {}
     for item in parsed:
@@ -130,12 +147,11 @@ def _check_concepts(parsed: list[_ParsedFile], defined_ids: set[str], problems: 
         for index, spec in enumerate(item.spec.concepts):
             entry = _ConceptEntry(spec, item, index)
             if spec.layer is not None and spec.layer != layer_id:
-                problems.append(Problem(item.file.path, entry.line_of("layer"), (
-                    f"concept says layer '{spec.layer}' but its file declares layer '{layer_id}'"),
-                    f"{spec.id}.layer"))
+                message = f"concept says layer '{spec.layer}' but its file declares layer '{layer_id}'"
+                problems.append(entry.problem(("layer",), message))
             first = entries.setdefault(spec.id, entry)
             if first is not entry:
-                problems.append(Problem(item.file.path, entry.where.line, _duplicate_message(spec.id, first, entry), f"{spec.id}.id"))
+                problems.append(entry.problem(("id",), _duplicate_message(spec.id, first, entry)))
     _check_names(list(entries.values()), problems)
     _check_prerequisites(entries, defined_ids, problems)
     return list(entries.values())
@@ -143,8 +159,10 @@ def _check_concepts(parsed: list[_ParsedFile], defined_ids: set[str], problems: 
 
 def _duplicate_message(concept_id: str, first: _ConceptEntry, again: _ConceptEntry) -> str:
     if first.item.file.builtin and not again.item.file.builtin:
-        return (f"the id '{concept_id}' is already used by the built-in concept in {_show(first.where)}; "
-                "choose another id for yours")
+        return (
+            f"the id '{concept_id}' is already used by the built-in concept in {_show(first.where)}; "
+            "choose another id for yours"
+        )
     return f"duplicate concept id '{concept_id}': also defined in {_show(first.where)}"
 
 
@@ -152,34 +170,35 @@ def _check_names(entries: list[_ConceptEntry], problems: list[Problem]) -> None:
     """Two concepts must not answer to the same name, or a lookup could not choose."""
     owners: dict[str, tuple[_ConceptEntry, str]] = {}
     for entry in entries:
-        names = [("id", entry.spec.id), ("title", entry.spec.title)]
+        names = [(("id",), entry.spec.id), (("title",), entry.spec.title)]
         names += [(("aliases", i), alias) for i, alias in enumerate(entry.spec.aliases)]
-        for field, name in names:
+        for data_path, name in names:
             key = compact(name)
             if not key:  # punctuation only: no query can reach it, so it cannot collide
                 continue
             owner, owner_name = owners.setdefault(key, (entry, name))
-            if owner is entry:
-                continue
-            path = field if isinstance(field, tuple) else (field,)
-            label = f"{entry.spec.id}.{field if isinstance(field, str) else f'aliases[{field[1]}]'}"
-            problems.append(Problem(entry.item.file.path, entry.line_of(*path), (
-                f"'{name}' also names concept '{owner.spec.id}' ('{owner_name}', {_show(owner.where)}); "
-                "a lookup could not tell them apart"), label))
+            if owner is not entry:
+                message = (
+                    f"'{name}' also names concept '{owner.spec.id}' ('{owner_name}', {_show(owner.where)}); "
+                    "a lookup could not tell them apart"
+                )
+                problems.append(entry.problem(data_path, message))
 
 
-def _check_prerequisites(entries: dict[str, _ConceptEntry], defined_ids: set[str], problems: list[Problem]) -> None:
+def _check_prerequisites(
+    entries: dict[str, _ConceptEntry], defined_ids: set[str], problems: list[Problem]
+) -> None:
     graph: dict[str, list[str]] = {}
     for concept_id, entry in entries.items():
         graph[concept_id] = []
         for index, prerequisite in enumerate(entry.spec.prerequisites):
-            if prerequisite in defined_ids:
-                if prerequisite in entries:
-                    graph[concept_id].append(prerequisite)
-                continue
-            problems.append(Problem(entry.item.file.path, entry.line_of("prerequisites", index),
-                                    f"prerequisite '{prerequisite}' names no concept{_nearest(prerequisite, defined_ids)}",
-                                    f"{concept_id}.prerequisites[{index}]"))
+            if prerequisite not in defined_ids:
+                message = (
+                    f"prerequisite '{prerequisite}' names no concept{_nearest(prerequisite, defined_ids)}"
+                )
+                problems.append(entry.problem(("prerequisites", index), message))
+            elif prerequisite in entries and prerequisite not in graph[concept_id]:
+                graph[concept_id].append(prerequisite)
     while True:
         try:
             TopologicalSorter(graph).prepare()
@@ -188,9 +207,8 @@ def _check_prerequisites(entries: dict[str, _ConceptEntry], defined_ids: set[str
             cycle = _needs_order(exc.args[1], graph, list(entries))
             start = entries[cycle[0]]
             index = start.spec.prerequisites.index(cycle[1])
-            problems.append(Problem(start.item.file.path, start.line_of("prerequisites", index),
-                                    "prerequisite cycle: " + " -> ".join(cycle) + " (each needs the next)",
-                                    f"{cycle[0]}.prerequisites[{index}]"))
+            message = "prerequisite cycle: " + " -> ".join(cycle) + " (each needs the next)"
+            problems.append(start.problem(("prerequisites", index), message))
             graph[cycle[0]].remove(cycle[1])  # break it and look for another
 
 
@@ -241,7 +259,9 @@ def _concept(entry: _ConceptEntry) -> Concept:
                 kind=kind,
                 prompt=getattr(spec, kind.value).prompt,
                 answer=getattr(spec, kind.value).answer,
-                key_points=tuple(KeyPoint(k.point, tuple(k.cues)) for k in getattr(spec, kind.value).key_points),
+                key_points=tuple(
+                    KeyPoint(k.point, tuple(k.cues)) for k in getattr(spec, kind.value).key_points
+                ),
             )
             for kind in FACET_ORDER
         ),

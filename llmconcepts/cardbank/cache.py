@@ -40,7 +40,15 @@ CACHE_FILE = "cardbank.pickle"
 #: Bump when the meaning of the cached data changes in a way the source hash misses.
 FORMAT_VERSION = b"llmc-cardbank-1"
 #: The modules whose code decides what a bank file turns into.
-_SHAPING_MODULES = ("model.py", "loader.py", "build.py", "problems.py", "yamlread.py", "schema.py", "cache.py")
+_SHAPING_MODULES = (
+    "model.py",
+    "loader.py",
+    "build.py",
+    "problems.py",
+    "yamlread.py",
+    "schema.py",
+    "cache.py",
+)
 _HEADER_LENGTH = len(FORMAT_VERSION) + 1 + 32  # version, newline, digest
 
 

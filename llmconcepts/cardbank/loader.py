@@ -135,7 +135,7 @@ def check_paths(targets: Sequence[Path], *, with_builtin: bool = True) -> CardBa
     bank = build_bank(files)
     concepts = tuple(c for c in bank.concepts if c.origin.path in chosen_set)
     layer_ids = {c.layer for c in concepts}
-    return CardBank(layers=tuple(l for l in bank.layers if l.id in layer_ids), concepts=concepts)
+    return CardBank(layers=tuple(x for x in bank.layers if x.id in layer_ids), concepts=concepts)
 
 
 def card_files(folder: Path) -> list[Path]:

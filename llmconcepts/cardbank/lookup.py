@@ -108,7 +108,11 @@ def find_layer(bank: CardBank, query: str) -> Layer:
         if key and key in (compact(layer.id), compact(layer.title)):
             return layer
     ranked = _rank(query, bank.layers, lambda layer: (layer.id, layer.title)) if key else []
-    if ranked and ranked[0][0] >= MATCH_CUTOFF and (len(ranked) == 1 or ranked[1][0] < ranked[0][0] - TIE_MARGIN):
+    if (
+        ranked
+        and ranked[0][0] >= MATCH_CUTOFF
+        and (len(ranked) == 1 or ranked[1][0] < ranked[0][0] - TIE_MARGIN)
+    ):
         return ranked[0][1]
     suggestion = ranked[0][1].id if ranked and ranked[0][0] >= 50 else None
     raise UnknownLayerError(query, suggestion, [layer.id for layer in bank.layers])

@@ -14,7 +14,7 @@ has to parse (never on a cache hit).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
@@ -61,7 +61,8 @@ def _count_between(low: int, high: int, what: str) -> AfterValidator:
     def check(items: list) -> list:
         if not low <= len(items) <= high:
             raise PydanticCustomError(
-                "item_count", "has {found} {what}; {wanted} needed",
+                "item_count",
+                "has {found} {what}; {wanted} needed",
                 {"found": len(items), "what": what, "wanted": wanted},
             )
         return items
@@ -116,7 +117,7 @@ class ConceptSpec(_Strict):
 
     id: KebabId
     title: Text
-    layer: Optional[KebabId] = None
+    layer: KebabId | None = None
     aliases: Annotated[list[Text], OptionalList] = []
     prerequisites: Annotated[list[KebabId], OptionalList] = []
     sources: Annotated[list[Text], RequiredList, _count_between(1, UNLIMITED, "sources")]

@@ -83,7 +83,9 @@ def read_yaml(path: Path, raw: bytes) -> tuple[YamlDocument | None, list[Problem
         return None, [Problem(path, 1, "the file is empty; expected 'layer:' and 'concepts:'")]
     builder = _Builder()
     data = builder.convert(root, ())
-    problems = [Problem(path, line, message, field_label(data, where)) for line, message, where in builder.found]
+    problems = [
+        Problem(path, line, message, field_label(data, where)) for line, message, where in builder.found
+    ]
     return YamlDocument(path, data, builder.lines), problems
 
 

@@ -31,8 +31,10 @@ def validate(
         count = len(exc.problems)
         typer.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"{_count(len(bank.concepts), 'concept')}, {_count(len(bank.cards()), 'card')} "
-               f"in {_count(len(bank.layers), 'layer')}: OK")
+    typer.echo(
+        f"{_count(len(bank.concepts), 'concept')}, {_count(len(bank.cards()), 'card')} "
+        f"in {_count(len(bank.layers), 'layer')}: OK"
+    )
 
 
 def _count(number: int, noun: str) -> str:
