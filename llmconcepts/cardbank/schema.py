@@ -77,7 +77,7 @@ RequiredList = BeforeValidator(_present)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class LayerSpec(_Strict):
