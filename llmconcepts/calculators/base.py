@@ -148,14 +148,14 @@ def jsonable(value: Any) -> Any:
 # ---------------------------------------------------------------------------
 # Input parsing: NAME=VALUE strings from the command line.
 
-_SUFFIXES = {"k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12}
+_SUFFIXES = {"k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12, "p": 1e15}
 
 
 def parse_number(text: str) -> float:
     """'100k' -> 100000.0, '1.5M' -> 1.5e6, '70B' -> 7e10, '1e-3', '0.9', '1_000'.
 
     Suffixes (case-insensitive): k = 1e3, M = 1e6, G or B = 1e9 (B as in "70B
-    parameters"), T = 1e12. Raises ValueError on anything else.
+    parameters"), T = 1e12, P = 1e15 ("1P" FLOP/s). Raises ValueError on anything else.
     """
     raw = text.strip().replace("_", "").replace(",", "")
     if not raw:
@@ -337,9 +337,11 @@ class CalculatorSpec:
 
     def usage(self) -> str:
         """Every valid NAME with its unit and default, one per line (for error messages)."""
-        lines = [f"  {s.name:<18} {s.unit or '-':<14} default {s.default_display():<12} {s.help}" for s in self.inputs]
+        width = max([len(s.name) for s in self.inputs] + [len("model")])
+        lines = [f"  {s.name:<{width}}  {s.unit or '-':<10} default {s.default_display():<10} {s.help}"
+                 for s in self.inputs]
         if self.preset_fields:
-            lines.append("  model              preset         e.g. llama-2-70b (see `llmc explain --presets`)")
+            lines.append(f"  {'model':<{width}}  {'preset':<10} e.g. llama-2-70b (list: llmc explain --presets)")
         return "\n".join(lines)
 
     def resolve(self, assignments: Sequence[str]) -> dict[str, Any]:
@@ -446,9 +448,12 @@ def dtype_input(name: str, default: str, help: str) -> InputSpec:
 
 
 def format_default(value: Any) -> str:
+    """A default as the user would type it: '4096', '1e-05', '3.35e+12', 'q,v'."""
     if isinstance(value, tuple):
         return ",".join(format_default(v) for v in value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+    if isinstance(value, float) and abs(value) >= 1e6:
+        return f"{value:.4g}"
+    if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 
