@@ -165,7 +165,10 @@ def parse_number(text: str) -> float:
     if last in _SUFFIXES and not raw.lower().endswith("e"):
         factor = _SUFFIXES[last]
         raw = raw[:-1]
-    value = float(raw) * factor  # ValueError on junk
+    try:
+        value = float(raw) * factor
+    except ValueError:
+        raise ValueError("not a number; use e.g. 4096, 100k, 1.5M, 70B, 1e-3") from None
     if math.isnan(value):
         raise ValueError("not a number")
     return value
@@ -438,8 +441,9 @@ def number_input(name: str, unit: str, default: float | None, help: str,
 
 
 def bytes_input(name: str, default: float, help: str) -> InputSpec:
-    """A size in bytes ('80GB', '80GiB', '24G'); see :func:`parse_bytes`."""
-    return InputSpec(name, "bytes", default, help, parse_bytes, positive)
+    """A size in bytes ('80GB', '80GiB', '24G'); see :func:`parse_bytes`. Defaults print as '80GB'."""
+    shown = f"{default / 1e9:g}GB" if default >= 1e9 else None
+    return InputSpec(name, "bytes", default, help, parse_bytes, positive, shown)
 
 
 def dtype_input(name: str, default: str, help: str) -> InputSpec:
@@ -450,6 +454,8 @@ def dtype_input(name: str, default: str, help: str) -> InputSpec:
 def format_default(value: Any) -> str:
     """A default as the user would type it: '4096', '1e-05', '3.35e+12', 'q,v'."""
     if isinstance(value, tuple):
+        if value and all(isinstance(v, tuple) for v in value):  # a list of vectors: 1,2;3,4
+            return ";".join(format_default(v) for v in value)
         return ",".join(format_default(v) for v in value)
     if isinstance(value, float) and abs(value) >= 1e6:
         return f"{value:.4g}"

@@ -91,7 +91,8 @@ def render_chart(chart: Chart, width: int) -> Text:
     label_rows = {0: labels[0], (PLOT_ROWS - 1) // 2: labels[1], PLOT_ROWS - 1: labels[2]}
     for r in range(PLOT_ROWS):
         text.append(label_rows.get(r, "").rjust(label_width) + (" +" if r in label_rows else " |"))
-        for c in range(columns):
+        last = max((c for c in range(columns) if grid[r][c] != " "), default=-1)  # no trailing blanks
+        for c in range(last + 1):
             text.append(grid[r][c], style=styles[r][c] or ("dim" if grid[r][c] == MARKER_GLYPH else None))
         text.append("\n")
     left = format_axis_value(chart.x[0], "")
