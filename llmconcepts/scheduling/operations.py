@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from llmconcepts.errors import LlmcError, UnknownConceptError
@@ -116,6 +116,8 @@ def _restore(row: CardRow, snapshot: str) -> None:
         value = values[name]
         if name in datetime_columns and value is not None:
             value = datetime.fromisoformat(value)
+            if value.tzinfo is None:  # snapshots written by raw SQL hold naive UTC
+                value = value.replace(tzinfo=timezone.utc)
         setattr(row, name, value)
 
 
@@ -261,6 +263,12 @@ def undo_rating(db: Database, log_id: int) -> str:
             )
         _restore(row, log.card_before)
         session.delete(log)
+        session.flush()
+        if log.scheduler_id is not None and not session.scalar(
+            select(exists().where(ReviewLogRow.scheduler_id == log.scheduler_id))
+        ):
+            # the configuration was recorded for this rating alone: undo that too
+            session.delete(session.get(SchedulerConfigRow, log.scheduler_id))
         return row.id
 
 
@@ -337,7 +345,7 @@ def sync_bank(db: Database, bank: CardBank, now: datetime) -> SyncReport:
     returned ones. Reads first and writes only when something changed."""
     wanted = {ref.id: (ref.concept.id, ref.facet.kind.value) for ref in bank.cards()}
     with db.reading() as session:
-        stored = dict(session.execute(select(CardRow.id, CardRow.hidden)).tuples().all())
+        stored = {card_id: is_hidden for card_id, is_hidden in session.execute(select(CardRow.id, CardRow.hidden))}
     added = [card_id for card_id in wanted if card_id not in stored]
     hidden = sorted(card_id for card_id, is_hidden in stored.items() if card_id not in wanted and not is_hidden)
     restored = sorted(card_id for card_id, is_hidden in stored.items() if card_id in wanted and is_hidden)

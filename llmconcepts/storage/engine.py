@@ -81,14 +81,15 @@ def open_database(
     now: datetime,
     url: str | None = None,
     *,
-    busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    busy_timeout_s: float | None = None,
 ) -> Database:
     """Open (creating or upgrading as needed) the review database.
 
     Args:
         now: current UTC time (names the backup copy made before an upgrade).
         url: SQLAlchemy URL; default ``$LLMC_DATABASE_URL`` or ``llmc.db`` in the data dir.
-        busy_timeout_s: how long a write waits for another process's lock, in seconds.
+        busy_timeout_s: how long a write waits for another process's lock, in seconds
+            (default :data:`DEFAULT_BUSY_TIMEOUT_S`).
 
     Returns:
         The open :class:`Database` at the current schema.
@@ -100,6 +101,8 @@ def open_database(
     from sqlalchemy.exc import ArgumentError
 
     url = url or paths.database_url()
+    if busy_timeout_s is None:
+        busy_timeout_s = DEFAULT_BUSY_TIMEOUT_S
     try:
         parsed = make_url(url)
     except ArgumentError as exc:

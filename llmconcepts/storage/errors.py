@@ -46,16 +46,15 @@ def describe(exc: BaseException, where: Path | str, busy_timeout_s: float) -> St
 
 @contextmanager
 def translated(where: Path | str, busy_timeout_s: float) -> Iterator[None]:
-    """Re-raise database and OS errors as :class:`StorageError` (LlmcErrors pass through)."""
+    """Re-raise database-driver and OS errors as :class:`StorageError` (LlmcErrors pass through)."""
     import sqlite3
 
-    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+    from sqlalchemy.exc import DBAPIError
 
     try:
         yield
     except LlmcError:
         raise
     except (DBAPIError, sqlite3.Error, OSError) as exc:
-        raise describe(exc, where, busy_timeout_s) from exc
-    except SQLAlchemyError as exc:
+        # Only what the database or the OS reports; other SQLAlchemy errors are bugs.
         raise describe(exc, where, busy_timeout_s) from exc

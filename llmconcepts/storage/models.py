@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from llmconcepts.storage.types import UTCDateTime
@@ -47,8 +47,8 @@ class CardRow(Base):
     facet: Mapped[str] = mapped_column(String(20))
     state: Mapped[int] = mapped_column(Integer, index=True)
     step: Mapped[int | None] = mapped_column(Integer)
-    stability: Mapped[float | None]
-    difficulty: Mapped[float | None]
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
     due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_review: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reps: Mapped[int] = mapped_column(Integer)
@@ -85,15 +85,17 @@ class ReviewLogRow(Base):
     covered: Mapped[str] = mapped_column(Text)  # JSON list of key-point texts
     state_before: Mapped[int] = mapped_column(Integer)
     step_before: Mapped[int | None] = mapped_column(Integer)
-    stability_before: Mapped[float | None]
-    difficulty_before: Mapped[float | None]
+    stability_before: Mapped[float | None] = mapped_column(Float)
+    difficulty_before: Mapped[float | None] = mapped_column(Float)
     due_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_review_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state_after: Mapped[int] = mapped_column(Integer)
     step_after: Mapped[int | None] = mapped_column(Integer)
-    stability_after: Mapped[float | None]
-    difficulty_after: Mapped[float | None]
+    stability_after: Mapped[float | None] = mapped_column(Float)
+    difficulty_after: Mapped[float | None] = mapped_column(Float)
     due_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_review_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     card_before: Mapped[str] = mapped_column(Text)  # JSON snapshot of the cards row
-    scheduler_id: Mapped[int | None] = mapped_column(ForeignKey("scheduler_configs.id"))
+    scheduler_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scheduler_configs.id", name="fk_review_log_scheduler_id"), index=True
+    )

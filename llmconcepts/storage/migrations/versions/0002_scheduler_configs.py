@@ -31,10 +31,12 @@ def upgrade() -> None:
         batch.create_foreign_key(
             "fk_review_log_scheduler_id", "scheduler_configs", ["scheduler_id"], ["id"]
         )
+        batch.create_index("ix_review_log_scheduler_id", ["scheduler_id"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("review_log") as batch:
+        batch.drop_index("ix_review_log_scheduler_id")
         batch.drop_constraint("fk_review_log_scheduler_id", type_="foreignkey")
         batch.drop_column("scheduler_id")
     op.drop_table("scheduler_configs")

@@ -1,0 +1,136 @@
+"""The learner's day: rollover hour in the learner's zone, right across DST changes.
+
+Expected instants are worked out by hand from the zone rules:
+America/New_York is UTC-5 (EST) and UTC-4 (EDT); in 2026 EDT starts Sunday 8 March
+at 2:00 local (clocks jump to 3:00) and ends Sunday 1 November at 2:00 local (back to
+1:00). Asia/Kolkata is UTC+5:30 all year.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sched_helpers import frozen, make_bank, utc, write_config
+
+from llmconcepts.scheduling.day import LearnerClock, clock_for, local_timezone
+from llmconcepts.scheduling.session import SessionOptions, open_session
+from llmconcepts.scheduling.settings import Settings
+
+NEW_YORK = LearnerClock(ZoneInfo("America/New_York"), 4)
+KOLKATA = LearnerClock(ZoneInfo("Asia/Kolkata"), 4)
+
+
+@pytest.mark.parametrize(
+    ("clock", "day", "start_utc", "end_utc"),
+    [
+        # 4:00 EST on 7 March = 09:00Z; 4:00 EDT on 8 March = 08:00Z: a 23-hour learner day
+        (NEW_YORK, date(2026, 3, 7), utc(2026, 3, 7, 9), utc(2026, 3, 8, 8)),
+        (NEW_YORK, date(2026, 3, 8), utc(2026, 3, 8, 8), utc(2026, 3, 9, 8)),
+        # 4:00 EDT on 31 October = 08:00Z; 4:00 EST on 1 November = 09:00Z: a 25-hour day
+        (NEW_YORK, date(2026, 10, 31), utc(2026, 10, 31, 8), utc(2026, 11, 1, 9)),
+        (NEW_YORK, date(2026, 11, 1), utc(2026, 11, 1, 9), utc(2026, 11, 2, 9)),
+        # 4:00 IST = 22:30Z the evening before
+        (KOLKATA, date(2026, 3, 8), utc(2026, 3, 7, 22, 30), utc(2026, 3, 8, 22, 30)),
+    ],
+)
+def test_day_boundaries(clock, day, start_utc, end_utc):
+    assert clock.day_start(day) == start_utc
+    assert clock.day_end(day) == end_utc
+    assert clock.day_of(start_utc) == day
+    assert clock.day_of(end_utc - timedelta(microseconds=1)) == day
+    assert clock.day_of(end_utc) == day + timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("clock", "instant", "day"),
+    [
+        (NEW_YORK, utc(2026, 3, 8, 7, 59), date(2026, 3, 7)),  # 3:59 EDT, just after the jump
+        (NEW_YORK, utc(2026, 3, 8, 6, 30), date(2026, 3, 7)),  # 1:30 EST, before the jump
+        (NEW_YORK, utc(2026, 11, 1, 5, 30), date(2026, 10, 31)),  # first 1:30 (EDT)
+        (NEW_YORK, utc(2026, 11, 1, 6, 30), date(2026, 10, 31)),  # second 1:30 (EST)
+        (NEW_YORK, utc(2026, 11, 1, 8, 59), date(2026, 10, 31)),  # 3:59 EST
+        (KOLKATA, utc(2026, 3, 7, 22, 29), date(2026, 3, 7)),  # 3:59 IST on 8 March
+        (KOLKATA, utc(2026, 3, 7, 18, 30), date(2026, 3, 7)),  # midnight IST: still the 7th
+    ],
+)
+def test_instants_before_the_rollover_belong_to_the_previous_day(clock, instant, day):
+    assert clock.day_of(instant) == day
+
+
+def test_rollover_inside_a_dst_gap_is_consistent():
+    """A 2 am rollover does not exist on 8 March in New York; the day still has one start."""
+    clock = LearnerClock(ZoneInfo("America/New_York"), 2)
+    start = clock.day_start(date(2026, 3, 8))
+    assert start == utc(2026, 3, 8, 7)  # 2:00 read with the EST offset = 3:00 EDT
+    assert clock.day_of(start - timedelta(seconds=1)) == date(2026, 3, 7)
+    assert clock.day_of(start) == date(2026, 3, 8)
+
+
+def test_zone_comes_from_setting_then_tz(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    assert local_timezone("") == ZoneInfo("Asia/Kolkata")
+    assert local_timezone("Europe/Paris") == ZoneInfo("Europe/Paris")
+    assert clock_for(Settings(rollover_hour=6)).rollover_hour == 6
+
+
+def _new_cards_allowed(now, bank):
+    with frozen(now), open_session(SessionOptions(), now, bank=bank) as session:
+        return session.progress(now).new_left
+
+
+def _study_new(now, bank, count):
+    with open_session(SessionOptions(), now, bank=bank) as session:
+        for _ in range(count):
+            card = session.next_card(now)
+            assert card is not None and card.kind == "new"
+            session.rate(card.card_id, 3, now)
+
+
+@pytest.mark.parametrize(
+    ("zone", "last_minute_of_day", "first_minute_of_next"),
+    [
+        ("America/New_York", utc(2026, 3, 8, 7, 59), utc(2026, 3, 8, 8, 0)),
+        ("America/New_York", utc(2026, 11, 1, 8, 59), utc(2026, 11, 1, 9, 0)),
+        ("Asia/Kolkata", utc(2026, 3, 7, 22, 29), utc(2026, 3, 7, 22, 30)),
+    ],
+)
+def test_daily_new_quota_restarts_at_4am_local(monkeypatch, zone, last_minute_of_day, first_minute_of_next):
+    monkeypatch.setenv("TZ", zone)
+    write_config("new-per-day = 2\n")
+    bank = make_bank("a", "b", "c", "d")
+    _study_new(last_minute_of_day - timedelta(hours=2), bank, 2)
+    assert _new_cards_allowed(last_minute_of_day, bank) == 0  # still the same learner day
+    assert _new_cards_allowed(first_minute_of_next, bank) == 2  # a new day: a fresh quota
+
+
+def test_timezone_setting_wins_over_tz(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    write_config('new-per-day = 1\ntimezone = "America/New_York"\n')
+    bank = make_bank("a", "b")
+    _study_new(utc(2026, 3, 8, 7, 0), bank, 1)
+    assert _new_cards_allowed(utc(2026, 3, 8, 7, 59), bank) == 0
+    assert _new_cards_allowed(utc(2026, 3, 8, 8, 0), bank) == 1
+
+
+def test_bury_lasts_until_the_next_learner_day(monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    bank = make_bank("a")
+    now = utc(2026, 11, 1, 3, 0)  # 23:00 EDT on 31 October: learner day 31 October
+    with open_session(SessionOptions(), now, bank=bank) as session:
+        session.bury("a/mechanism", now)
+        assert session.next_card(now).card_id == "a/trade_off"
+    with open_session(SessionOptions(), utc(2026, 11, 1, 8, 59), bank=bank) as session:
+        ids = _all_new(session, utc(2026, 11, 1, 8, 59))
+        assert "a/mechanism" not in ids
+    with open_session(SessionOptions(), utc(2026, 11, 1, 9, 0), bank=bank) as session:
+        assert "a/mechanism" in _all_new(session, utc(2026, 11, 1, 9, 0))
+
+
+def _all_new(session, now):
+    seen = []
+    while (card := session.next_card(now)) is not None and card.card_id not in seen:
+        seen.append(card.card_id)
+        session.bury(card.card_id, now)  # take it off today's queue without rating
+    return seen
