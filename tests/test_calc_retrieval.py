@@ -38,6 +38,14 @@ def test_other_candidates_get_numbered_labels():
     assert set(out["dot"]) == {"c1", "c2"}
 
 
+def test_tied_scores_are_flagged():
+    # q = (1, 1): (1, 0) and (0, 2) both make a 45 degree angle, cosine 1/sqrt(2)
+    calc = embedding_similarity(query=(1.0, 1.0), candidates=((1.0, 0.0), (0.0, 2.0)))
+    assert calc.results["cosine"].value == pytest.approx({"c1": 2 ** -0.5, "c2": 2 ** -0.5})
+    assert any("tie" in note for note in calc.notes)
+    assert not any("tie" in note for note in embedding_similarity().notes)
+
+
 def test_cli_parses_vectors_and_labels():
     calc = get_calculator("embedding-similarity").run(["query=1,0", "candidates=2,0;0,3", "labels=x,y"])
     out = results(calc)

@@ -203,7 +203,7 @@ RAG_EVALUATION = CalculatorSpec(
     concept="rag-evaluation",
     function=rag_evaluation,
     inputs=(
-        InputSpec("relevances", "grades", DEFAULT_RELEVANCES, "grades best-first; ';' between queries",
+        InputSpec("relevances", "grades", DEFAULT_RELEVANCES, "grades best-first; ';' between queries (quote it)",
                   parse_vectors, each(finite_non_negative)),
         count_input("k", "ranks", 6, "cutoff"),
         number_input("threshold", "grade", 1.0, "smallest grade counted as relevant"),

@@ -42,6 +42,11 @@ def _ranking(labels: tuple[str, ...], scores: np.ndarray) -> list[str]:
     return [labels[i] for i in np.argsort(-scores, kind="stable")]
 
 
+def _has_ties(scores: np.ndarray) -> bool:
+    ordered = np.sort(scores)
+    return bool(np.any(np.isclose(ordered[1:], ordered[:-1], rtol=1e-12, atol=0.0)))
+
+
 def embedding_similarity(
     query: tuple[float, ...] = DEFAULT_QUERY,
     candidates: tuple[tuple[float, ...], ...] = DEFAULT_CANDIDATES,
@@ -101,6 +106,8 @@ def embedding_similarity(
         f"Rankings disagree: dot product puts '{by_dot[0]}' first, cosine puts '{by_cosine[0]}' first.",
         "Use the metric the embedding model was trained with; normalised embeddings make both the same.",
     ]
+    if _has_ties(dots) or _has_ties(cosines):
+        notes.append("Some scores tie; tied candidates keep their input order in the rankings.")
     return Calculation(
         concept="embedding-similarity",
         title="Cosine similarity vs dot product",
@@ -131,7 +138,7 @@ EMBEDDING_SIMILARITY = CalculatorSpec(
     function=embedding_similarity,
     inputs=(
         InputSpec("query", "vector", DEFAULT_QUERY, "query vector, e.g. 3,4", parse_number_list, each(finite)),
-        InputSpec("candidates", "vectors", DEFAULT_CANDIDATES, "vectors separated by ';', e.g. 0.6,0.8;12,0",
+        InputSpec("candidates", "vectors", DEFAULT_CANDIDATES, "';' between vectors (quote it): '0.6,0.8;12,0'",
                   parse_vectors, each(finite)),
         InputSpec("labels", "", DEFAULT_LABELS, "candidate names, comma-separated", parse_word_list),
     ),
