@@ -224,9 +224,12 @@ def _needs_order(cycle: list[str], graph: dict[str, list[str]], load_order: list
 
 
 def _nearest(name: str, choices: set[str]) -> str:
-    from rapidfuzz import process
+    """A "did you mean" for a mistyped id: plain edit-distance ratio, since the two
+    are meant to be the same string (a partial match would suggest any id that
+    shares a syllable)."""
+    from rapidfuzz import fuzz, process
 
-    match = process.extractOne(name, sorted(choices), score_cutoff=60)
+    match = process.extractOne(name, sorted(choices), scorer=fuzz.ratio, score_cutoff=75)
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 

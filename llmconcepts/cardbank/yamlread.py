@@ -14,7 +14,9 @@ The card files are a small, strict subset of YAML:
 :func:`read_yaml` never raises for a bad file: it returns the problems it found as
 :class:`Problem` objects, each with a 1-based line, so the loader can report every
 problem of every file at once. PyYAML's C parser (libyaml) is used when the
-installed PyYAML has it.
+installed PyYAML has it, and the data is built straight from its event stream:
+PyYAML's composer (node objects plus a Python tag resolver run for every node)
+would take several times longer than the parse itself on a large bank.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ import yaml
 
 from llmconcepts.cardbank.problems import DataPath, Problem, field_label
 
-_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+_PARSER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 #: Expanding aliases can blow a tiny file up exponentially ("billion laughs"); no
-#: card file comes anywhere near this many nodes.
+#: card file comes anywhere near this many values once aliases are expanded.
 MAX_NODES = 200_000
+#: Deeper nesting than this is no card file, and would exhaust Python's recursion.
+MAX_DEPTH = 64
 
 
 @dataclass
@@ -73,16 +77,18 @@ def read_yaml(path: Path, raw: bytes) -> tuple[YamlDocument | None, list[Problem
     problem = _find_tab_indent(path, text)
     if problem:
         return None, [problem]
+    parser = _PARSER(text)
+    builder = _Builder(parser)
     try:
-        root = yaml.compose(text, Loader=_LOADER)
+        data = builder.document()
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(path, exc)]
     except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
         return None, [_reader_problem(path, text, exc)]
-    if root is None:
+    finally:
+        parser.dispose()
+    if builder.empty:
         return None, [Problem(path, 1, "the file is empty; expected 'layer:' and 'concepts:'")]
-    builder = _Builder()
-    data = builder.convert(root, ())
     problems = [
         Problem(path, line, message, field_label(data, where)) for line, message, where in builder.found
     ]
@@ -133,57 +139,135 @@ def _reader_problem(path: Path, text: str, exc: yaml.YAMLError) -> Problem:
 
 
 class _Builder:
-    """Turns a composed node tree into dicts, lists and strings, recording lines."""
+    """Builds dicts, lists and strings from libyaml's events, recording lines.
 
-    def __init__(self) -> None:
+    An alias reuses the value built for its anchor (it is not copied); the number
+    of values it stands for still counts toward :data:`MAX_NODES`, since
+    validation walks every copy.
+    """
+
+    def __init__(self, parser: Any) -> None:
+        self.parser = parser
         self.lines: dict[DataPath, int] = {}
         self.found: list[tuple[int, str, DataPath]] = []  # (line, message, where)
-        self._open: set[int] = set()  # ids of nodes being converted (recursion guard)
-        self._count = 0
+        self.empty = False
+        self._anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, expanded size)
+        self._open_anchors: set[str] = set()  # anchors of the collections being built
+        self._too_big = False
 
-    def problem(self, node: yaml.Node, message: str, data_path: DataPath) -> None:
-        self.found.append((node.start_mark.line + 1, message, data_path))
-
-    def convert(self, node: yaml.Node, data_path: DataPath) -> Any:
-        self._count += 1
-        if self._count > MAX_NODES:
-            if self._count == MAX_NODES + 1:
-                self.problem(node, f"more than {MAX_NODES} values after expanding aliases", data_path)
+    def document(self) -> Any:
+        """The single document of the stream (raises yaml errors for bad syntax)."""
+        self.parser.get_event()  # StreamStart
+        if self.parser.check_event(yaml.StreamEndEvent):
+            self.empty = True
             return None
-        self.lines.setdefault(data_path, node.start_mark.line + 1)
-        if isinstance(node, yaml.ScalarNode):
-            if node.value == "" and not node.style:
-                return None  # `key:` with nothing after it
-            return node.value
-        if id(node) in self._open:
-            self.problem(node, "an alias refers to the value that contains it", data_path)
-            return None
-        self._open.add(id(node))
-        try:
-            if isinstance(node, yaml.SequenceNode):
-                return [self.convert(item, (*data_path, i)) for i, item in enumerate(node.value)]
-            return self._mapping(node, data_path)
-        finally:
-            self._open.discard(id(node))
+        self.parser.get_event()  # DocumentStart
+        data, _ = self.value(self.parser.get_event(), (), 0)
+        self.parser.get_event()  # DocumentEnd
+        if self.parser.check_event(yaml.DocumentStartEvent):
+            extra = self.parser.get_event()
+            self.problem(extra, "a card file holds one YAML document; remove the '---' separator", ())
+        return data
 
-    def _mapping(self, node: yaml.MappingNode, data_path: DataPath) -> dict[str, Any]:
+    def problem(self, event: yaml.Event, message: str, data_path: DataPath) -> None:
+        self.found.append((event.start_mark.line + 1, message, data_path))
+
+    def value(self, event: yaml.Event, data_path: DataPath, depth: int) -> tuple[Any, int]:
+        """The value starting at ``event`` and the number of values it expands to."""
+        self.lines.setdefault(data_path, event.start_mark.line + 1)
+        if isinstance(event, yaml.ScalarEvent):
+            value = None if event.value == "" and not event.style else event.value  # `key:` alone
+            return self._anchor(event, value, 1)
+        if isinstance(event, yaml.AliasEvent):
+            return self._alias(event, data_path)
+        if depth > MAX_DEPTH:
+            self.problem(event, f"values nested more than {MAX_DEPTH} deep", data_path)
+            self._skip_collection()
+            return None, 1
+        if event.anchor:
+            self._open_anchors.add(event.anchor)
+        if isinstance(event, yaml.SequenceStartEvent):
+            value, size = self._sequence(data_path, depth)
+        else:
+            value, size = self._mapping(data_path, depth)
+        self._open_anchors.discard(event.anchor)
+        if size > MAX_NODES:
+            if not self._too_big:
+                self.problem(event, f"more than {MAX_NODES} values once aliases are expanded", data_path)
+            self._too_big = True
+            value, size = None, 1
+        return self._anchor(event, value, size)
+
+    def _anchor(self, event: yaml.Event, value: Any, size: int) -> tuple[Any, int]:
+        if event.anchor:
+            self._anchors[event.anchor] = (value, size)
+        return value, size
+
+    def _alias(self, event: yaml.AliasEvent, data_path: DataPath) -> tuple[Any, int]:
+        if event.anchor in self._open_anchors:
+            self.problem(event, "an alias refers to the value that contains it", data_path)
+            return None, 1
+        if event.anchor not in self._anchors:
+            self.problem(event, f"the alias '*{event.anchor}' names no anchor defined before it", data_path)
+            return None, 1
+        return self._anchors[event.anchor]
+
+    def _sequence(self, data_path: DataPath, depth: int) -> tuple[list[Any], int]:
+        items: list[Any] = []
+        size = 1
+        while not self.parser.check_event(yaml.SequenceEndEvent):
+            item, item_size = self.value(self.parser.get_event(), (*data_path, len(items)), depth + 1)
+            items.append(item)
+            size += item_size
+        self.parser.get_event()
+        return items, size
+
+    def _mapping(self, data_path: DataPath, depth: int) -> tuple[dict[str, Any], int]:
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.problem(key_node, "a key must be plain text, not a list or mapping", data_path)
+        size = 1
+        while not self.parser.check_event(yaml.MappingEndEvent):
+            key_event = self.parser.get_event()
+            line = key_event.start_mark.line + 1
+            key = self._key(key_event, data_path, first_line)
+            if key is None:
+                self._discard(self.parser.get_event(), depth + 1)
                 continue
-            key = key_node.value
-            if key == "<<" and not key_node.style:
-                self.problem(key_node, "merge keys ('<<') are not supported; write the fields out", data_path)
-                continue
-            if key in first_line:
-                self.problem(
-                    key_node, f"duplicate key '{key}' (first at line {first_line[key]})", (*data_path, key)
-                )
-                continue  # keep the first value; the file is rejected anyway
             first_line[key] = line
             self.lines[(*data_path, key)] = line
-            result[key] = self.convert(value_node, (*data_path, key))
-        return result
+            result[key], value_size = self.value(self.parser.get_event(), (*data_path, key), depth + 1)
+            size += value_size
+        self.parser.get_event()
+        return result, size
+
+    def _key(self, event: yaml.Event, data_path: DataPath, first_line: dict[str, int]) -> str | None:
+        """The key text, or None (after recording why) when the entry must be skipped."""
+        if not isinstance(event, yaml.ScalarEvent):
+            self.problem(event, "a key must be plain text, not a list, a mapping or an alias", data_path)
+            if not isinstance(event, yaml.AliasEvent):
+                self._skip_collection()
+            return None
+        key = event.value
+        if key == "<<" and not event.style:
+            self.problem(event, "merge keys ('<<') are not supported; write the fields out", data_path)
+            return None
+        if key in first_line:
+            message = f"duplicate key '{key}' (first at line {first_line[key]})"
+            self.problem(event, message, (*data_path, key))
+            return None  # keep the first value; the file is rejected anyway
+        return key
+
+    def _discard(self, event: yaml.Event, depth: int) -> None:
+        """Consume a value that will not be kept (the value of a refused key)."""
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            self._skip_collection()
+
+    def _skip_collection(self) -> None:
+        """Consume events up to the end of the collection just opened."""
+        depth = 1
+        while depth:
+            event = self.parser.get_event()
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
