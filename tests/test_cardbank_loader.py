@@ -204,3 +204,19 @@ def test_unknown_fields_name_the_fields_allowed_there(tmp_path: Path):
         "layer.colour: unknown field (allowed here: id, title, order)",
         "alpha.mechanism.key_points[0].weight: unknown field (allowed here: point, cues)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("layer: {id: a}\n---\nconcepts: []\n", 2, "a card file holds one YAML document"),
+        ("? [a, b]\n: c\n", 1, "a key must be plain text"),
+        ("layer: *nowhere\n", 1, "the alias '*nowhere' names no anchor"),
+        ("deep: " + "[" * 80 + "]" * 80 + "\n", 1, "nested more than 64 deep"),
+    ],
+    ids=["two-documents", "list-as-key", "unknown-alias", "too-deep"],
+)
+def test_yaml_constructs_a_card_file_cannot_use(tmp_path: Path, text: str, line: int, message: str):
+    (tmp_path / "odd.yaml").write_text(text, encoding="utf-8")
+    problems = problems_of(tmp_path / "odd.yaml")
+    assert any(f"odd.yaml:{line}: " in p and message in p for p in problems), problems
