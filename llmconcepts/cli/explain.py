@@ -56,7 +56,7 @@ def explain(
 
     result = explain_concept(concept, assignments)
     if as_json:
-        from llmconcepts.ui.explain import explanation_json
+        from llmconcepts.explain import explanation_json
 
         _print_json(explanation_json(result, brief=brief))
         return
@@ -80,7 +80,7 @@ def _print_lists(list_concepts: bool, list_presets: bool, as_json: bool) -> None
 
         bank = load_bank()
     if as_json:
-        from llmconcepts.ui.explain import concept_list_json, presets_json
+        from llmconcepts.explain import concept_list_json, presets_json
 
         payload: dict[str, object] = {}
         if bank is not None:
