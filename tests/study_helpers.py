@@ -19,6 +19,7 @@ from llmconcepts.cardbank.model import (
     Layer,
     SourceLocation,
 )
+from llmconcepts.errors import StorageError
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=timezone.utc)
 
@@ -94,11 +95,13 @@ class RecordingSession:
 
     queue: list[str]
     leech_on: set[str] = field(default_factory=set)
+    kind: str = "new"
+    fail_after: int | None = None  # ratings saved before rate() raises StorageError
     ratings: list[tuple[str, int, str, tuple]] = field(default_factory=list)
     buried: list[str] = field(default_factory=list)
 
     def next_card(self, now):
-        return Queued(self.queue[0], "new") if self.queue else None
+        return Queued(self.queue[0], self.kind) if self.queue else None
 
     def progress(self, now):
         return Prog(len(self.ratings), len(self.queue), 0, 0)
@@ -108,6 +111,8 @@ class RecordingSession:
 
     def rate(self, card_id, rating, now, *, duration_ms=None, answer="", covered=()):
         assert now.tzinfo is not None and duration_ms is not None and duration_ms >= 0
+        if self.fail_after is not None and len(self.ratings) >= self.fail_after:
+            raise StorageError("the database is locked by another process (waited 5 s)")
         self.ratings.append((card_id, rating, answer, covered))
         self.queue.remove(card_id)
         return Outcome(card_id, rating, now + timedelta(days=1), timedelta(days=1), card_id in self.leech_on)

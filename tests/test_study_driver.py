@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from study_helpers import NOW, RecordingSession, make_bank
 
+from llmconcepts.errors import StorageError
+
 from llmconcepts.ui.study import (
     Action,
     Command,
@@ -178,3 +180,21 @@ def test_explain_prints_the_concept_view_and_asks_for_the_rating_again():
     after = out[out.index("End of explain: KV cache") :].splitlines()
     assert after[1].startswith("Rating (1-4, u undo, e explain")
     assert session.ratings[0][1] == 3
+
+
+def test_cram_cards_show_no_intervals():
+    session = RecordingSession(["kv-cache/mechanism"], kind="cram")
+    _, out = _run("\n2\n", session)
+    assert "Card 1 (cram): Runtime constraints / KV cache / Mechanism" in out
+    assert "Intervals: none, a practice rating leaves the schedule as it is." in out
+    assert session.ratings[0][1] == 2
+
+
+def test_a_storage_error_tells_what_was_saved_then_propagates():
+    session = RecordingSession(list(CARDS), fail_after=1)
+    out = io.StringIO()
+    screen = PlainStudyScreen(io.StringIO("\n3\n\n3\n"), out)
+    with pytest.raises(StorageError, match="locked"):
+        run_study(session, make_bank(), screen, clock=lambda: NOW)
+    assert "Stopped. 1 rating saved." in out.getvalue()
+    assert len(session.ratings) == 1

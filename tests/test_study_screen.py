@@ -143,3 +143,13 @@ def test_whole_session_through_the_terminal_screen():
     out = console.file.getvalue()
     assert result.finished and "Session complete" in out
     assert re.search(r"Ratings saved\s+2", out)
+
+
+def test_cram_shows_practice_instead_of_intervals():
+    console = _plain_console(60)
+    reveal = Reveal(grade_answer("keys and values", _view().card.facet.key_points), {}, practice=True)
+    _screen(console).show_reveal(_view(), reveal)
+    out = console.file.getvalue()
+    assert "Practice: the rating is logged, the schedule stays as it is." in out
+    assert re.search(r"1 Again\s+2 Hard\s+3 Good\s+4 Easy", out)
+    assert not re.search(r"\b\d+[mhd]\b", out)

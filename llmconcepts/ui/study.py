@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
+from llmconcepts.errors import LlmcError
 from llmconcepts.grading import Grade, grade_answer
 
 if TYPE_CHECKING:  # the scheduler is imported by the CLI, not at module import
@@ -139,10 +140,15 @@ class CardView:
 
 @dataclass(frozen=True)
 class Reveal:
-    """The answer side: the grade of the typed answer and the interval each rating would give."""
+    """The answer side: the grade of the typed answer and the interval each rating would give.
+
+    ``practice`` is True in cram mode, where a rating leaves the schedule as it is
+    (so there are no intervals to show).
+    """
 
     grade: Grade
     intervals: dict[int, timedelta]
+    practice: bool = False
 
 
 class StudyScreen(Protocol):
@@ -166,7 +172,7 @@ class StudyScreen(Protocol):
 
     def show_summary(self, summary: SessionSummary, finished: bool) -> None: ...
 
-    def show_interrupted(self, ratings_saved: int) -> None: ...
+    def show_stopped(self, ratings_saved: int, reason: str) -> None: ...
 
 
 @dataclass
@@ -224,8 +230,12 @@ class _Driver:
                 pass
         except KeyboardInterrupt:
             self.result.interrupted = True
-            self.screen.show_interrupted(self.result.ratings_saved)
+            self.screen.show_stopped(self.result.ratings_saved, "Interrupted")
             return self.result
+        except LlmcError:
+            # e.g. the database became unwritable: say what is kept; the CLI prints the error.
+            self.screen.show_stopped(self.result.ratings_saved, "Stopped")
+            raise
         except EndOfInput:
             pass
         self.screen.show_summary(self.session.summary(self.clock()), self.result.finished)
@@ -252,7 +262,10 @@ class _Driver:
         shown = time.monotonic()
         answer = self.screen.read_answer()
         grade = grade_answer(answer, card.facet.key_points)
-        reveal = Reveal(grade, self.session.preview(queued.card_id, self.clock()))
+        if queued.kind == "cram":
+            reveal = Reveal(grade, {}, practice=True)
+        else:
+            reveal = Reveal(grade, self.session.preview(queued.card_id, self.clock()))
         self.screen.show_reveal(view, reveal)
         while True:
             command = self.screen.read_command(grade.suggested)
@@ -295,7 +308,6 @@ class _Driver:
 
     def _explain(self, card: CardRef) -> None:
         """The concept's explain view with its calculator at default inputs."""
-        from llmconcepts.errors import LlmcError
         from llmconcepts.explain import explain
 
         try:
@@ -345,7 +357,9 @@ def run_study(
     """Run a study session to its end (queue empty, ``q``, end of input or Ctrl-C).
 
     The summary is shown at the end, except after Ctrl-C, which only tells how
-    many ratings were saved.
+    many ratings were saved. An :class:`LlmcError` from the scheduler (a database
+    that can no longer be written...) also tells how many were saved, then
+    propagates for the CLI to print.
 
     Args:
         session: an open scheduler session (closed by the caller).

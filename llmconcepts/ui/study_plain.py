@@ -103,7 +103,9 @@ class PlainStudyScreen:
             self._say("Suggested rating: none, no answer was typed.")
         else:
             self._say(f"Suggested rating: {grade.suggested} {RATING_NAMES[grade.suggested]}.")
-        if reveal.intervals:
+        if reveal.practice:
+            self._say("Intervals: none, a practice rating leaves the schedule as it is.")
+        elif reveal.intervals:
             intervals = ", ".join(
                 f"{r} {name} {format_interval(reveal.intervals[r])}"
                 for r, name in RATING_NAMES.items()
@@ -155,9 +157,9 @@ class PlainStudyScreen:
         self._say(f"Ratings saved: {summary.ratings_saved}.")
         self.stdout.flush()
 
-    def show_interrupted(self, ratings_saved: int) -> None:
+    def show_stopped(self, ratings_saved: int, reason: str) -> None:
         self._say()
-        self._say(f"Interrupted. {ratings_saved} {'rating' if ratings_saved == 1 else 'ratings'} saved.")
+        self._say(f"{reason}. {ratings_saved} {'rating' if ratings_saved == 1 else 'ratings'} saved.")
         self.stdout.flush()
 
 

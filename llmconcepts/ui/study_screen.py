@@ -149,8 +149,11 @@ def rating_buttons(reveal: Reveal) -> RenderableType:
         if rating == reveal.grade.suggested:
             style = f"reverse bold {style}"
         buttons.append(Text(f" {rating} {name} ", style=style))
-    grid.add_row(*intervals)
+    if not reveal.practice:
+        grid.add_row(*intervals)
     grid.add_row(*buttons)
+    if reveal.practice:
+        return Group(Text("Practice: the rating is logged, the schedule stays as it is.", style="dim"), grid)
     return grid
 
 
@@ -329,13 +332,16 @@ class TerminalStudyScreen:
     # -- the end -----------------------------------------------------------
     def show_summary(self, summary: SessionSummary, finished: bool) -> None:
         self.console.print()
-        title = "Session complete" if finished else "Session ended"
+        if finished and not summary.ratings_saved:
+            title = "Nothing to study right now"
+        else:
+            title = "Session complete" if finished else "Session ended"
         self.console.print(Rule(Text(title, style="bold"), style="dim", align="left"))
         self.console.print(summary_table(summary))
 
-    def show_interrupted(self, ratings_saved: int) -> None:
+    def show_stopped(self, ratings_saved: int, reason: str) -> None:
         self.console.print()
-        self.console.print(Text(f"Interrupted. {_ratings(ratings_saved)} saved.", style="yellow"))
+        self.console.print(Text(f"{reason}. {_ratings(ratings_saved)} saved.", style="yellow"))
 
 
 def _ratings(count: int) -> str:
