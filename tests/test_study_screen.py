@@ -153,3 +153,19 @@ def test_cram_shows_practice_instead_of_intervals():
     assert "Practice: the rating is logged, the schedule stays as it is." in out
     assert re.search(r"1 Again\s+2 Hard\s+3 Good\s+4 Easy", out)
     assert not re.search(r"\b\d+[mhd]\b", out)
+
+
+def test_long_header_puts_progress_on_its_own_line_at_60_columns():
+    class Busy:
+        done, new_left, learning_left, review_left = 150, 10, 12, 200
+
+    class Relearning:
+        card_id, kind, due = "kv-cache/failure_mode", "relearning", None
+
+    view = CardView(Relearning(), make_bank().card("kv-cache/failure_mode"), "Evaluation and safety", Busy())
+    console = _plain_console(60)
+    _screen(console).show_card(view)
+    lines = console.file.getvalue().splitlines()
+    assert all(len(line) <= 60 for line in lines)
+    assert any(line.strip() == "Failure mode · relearning" for line in lines)
+    assert any(line.strip() == "new 10 · learning 12 · review 200 · done 150" for line in lines)

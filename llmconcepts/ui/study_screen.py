@@ -82,16 +82,24 @@ def progress_text(progress: Progress) -> Text:
     )
 
 
-def header(view: CardView) -> RenderableType:
-    """Layer › concept title, then facet and kind on the left, progress on the right."""
+def header(view: CardView, width: int) -> RenderableType:
+    """Layer › concept title, then facet and kind on the left, progress on the right
+    (on a line of its own when both do not fit in ``width`` columns)."""
     card = view.card
     title = Text.assemble((view.layer_title, "dim"), (" › ", "dim"), (card.concept.title, "bold"))
     facet = Text.assemble((card.facet.kind.label, "bold cyan"), (" · ", "dim"), (view.queued.kind, "dim"))
-    grid = Table.grid(expand=True)
-    grid.add_column(ratio=1)
-    grid.add_column(justify="right", no_wrap=False)
-    grid.add_row(facet, progress_text(view.progress))
-    parts: list[RenderableType] = [title, grid, Rule(style="dim")]
+    progress = progress_text(view.progress)
+    parts: list[RenderableType] = [title]
+    if facet.cell_len + 2 + progress.cell_len <= width:
+        grid = Table.grid(expand=True)
+        grid.add_column(ratio=1)
+        grid.add_column(justify="right")
+        grid.add_row(facet, progress)
+        parts.append(grid)
+    else:
+        progress.justify = "right"
+        parts += [facet, progress]
+    parts.append(Rule(style="dim"))
     for notice in view.notices:
         parts.append(Text(notice, style="yellow"))
     return Group(*parts)
@@ -237,7 +245,7 @@ class TerminalStudyScreen:
     # -- one card --------------------------------------------------------
     def show_card(self, view: CardView) -> None:
         self.console.clear()
-        self.console.print(header(view))
+        self.console.print(header(view, self.console.width))
         self.console.print(card_text(view.card.facet.prompt, style="bold"))
         self.console.print(
             Text("Answer below; an empty line ends it, Enter alone reveals.", style="dim")
@@ -272,7 +280,7 @@ class TerminalStudyScreen:
         right above the key points it was marked against, then the buttons.
         """
         return [
-            header(view),
+            header(view, self.console.width),
             card_text(view.card.facet.prompt, style="bold"),
             None,
             Rule(Text("Model answer", style="bold"), style="dim", align="left"),
