@@ -23,7 +23,8 @@ def study(
         [], "--concept", metavar="ID", help="Only cards of this concept (id, alias or title; repeatable)."
     ),
     new: Optional[int] = typer.Option(
-        None, "--new", min=0, metavar="N", help="New cards for this session (instead of today's limit)."
+        None, "--new", min=0, metavar="N",
+        help="At most N new cards in this session (within today's new-card limit).",
     ),
     limit: Optional[int] = typer.Option(
         None, "--limit", min=1, metavar="N", help="Stop after N cards in this session."
