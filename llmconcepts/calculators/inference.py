@@ -23,11 +23,10 @@ from llmconcepts.calculators.base import (
     parse_bytes,
     positive,
 )
+from llmconcepts.calculators.architecture import KAPLAN_2020  # forward pass ~ 2N FLOPs per token
 from llmconcepts.calculators.memory import kv_bytes_per_token
 from llmconcepts.calculators.presets import PRESETS
 
-KAPLAN_2020 = ("Kaplan et al. 2020, 'Scaling Laws for Neural Language Models', arXiv:2001.08361, section 2.1 "
-               "(forward pass ~ 2N FLOPs per token)")
 H100_DATASHEET = ("NVIDIA H100 Tensor Core GPU datasheet (SXM5): 3.35 TB/s HBM3 bandwidth; FP16/BF16 Tensor "
                   "Core 1,979 TFLOPS with sparsity, 989.4 TFLOPS dense")
 DATABRICKS_2023 = ("Databricks 2023, 'LLM Inference Performance Engineering: Best Practices' (memory-bandwidth "
