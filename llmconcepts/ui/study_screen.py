@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import signal
 import subprocess
 import sys
 import termios
@@ -364,8 +365,15 @@ def _page(text: str) -> bool:
     command = os.environ.get("PAGER") or "less -R"
     env = dict(os.environ)
     env.setdefault("LESS", "R")
+    # Ctrl-C belongs to the pager while it runs (as with git): killing it mid-screen
+    # would leave the terminal in its mode.
     try:
-        done = subprocess.run(command, shell=True, input=text.encode(), env=env, check=False)
+        pager = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
     except OSError:
         return False
-    return done.returncode != 127  # 127: the shell found no such command
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # after the start: not inherited
+    try:
+        pager.communicate(text.encode())
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return pager.returncode != 127  # 127: the shell found no such command
