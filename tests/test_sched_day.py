@@ -134,3 +134,24 @@ def _all_new(session, now):
         seen.append(card.card_id)
         session.bury(card.card_id, now)  # take it off today's queue without rating
     return seen
+
+
+def test_streak_counts_learner_days_not_calendar_days(monkeypatch):
+    """Ratings at 10:00 EST on 6 March, 03:30 EDT on 8 March (still learner day 7 March,
+    just after the clocks jumped) and 08:00 EDT on 8 March: three learner days in a row."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    bank = make_bank("a", "b", "c")
+    for when, card in ((utc(2026, 3, 6, 15), "a/mechanism"), (utc(2026, 3, 8, 7, 30), "b/mechanism"),
+                       (utc(2026, 3, 8, 12), "c/mechanism")):
+        with open_session(SessionOptions(), when, bank=bank) as session:
+            session.rate(card, 3, when)
+
+    def streak(now):
+        with open_session(SessionOptions(), now, bank=bank) as session:
+            return session.summary(now).streak_days
+
+    assert streak(utc(2026, 3, 8, 13)) == 3
+    assert streak(utc(2026, 3, 9, 7, 59)) == 3  # 03:59 on 9 March: still learner day 8 March
+    assert streak(utc(2026, 3, 9, 20)) == 3  # nothing yet on the 9th: the streak holds until the day ends
+    assert streak(utc(2026, 3, 10, 8)) == 0  # the 9th passed without study
+    assert streak(utc(2026, 3, 8, 7, 45)) == 2  # seen from learner day 7 March: the 6th and the 7th

@@ -70,3 +70,40 @@ def test_two_processes_rating_different_cards_at_once_both_land(tmp_path):
         connection.close()
     assert by_process == {"left": 15, "right": 15}
     assert cards == (30, 30, 30)
+
+
+KILLED_WORKER = """
+import os, signal, sys
+sys.path.insert(0, {tests!r})
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from sched_helpers import make_bank, utc
+from llmconcepts.scheduling.session import SessionOptions, open_session
+
+now = utc(2026, 8, 3, 15)
+with open_session(SessionOptions(), now, bank=make_bank("a")) as session:
+    session.rate("a/mechanism", 3, now)
+    session.rate("a/trade_off", 3, now)
+
+    @event.listens_for(Session, "after_flush")
+    def die(session_, _context):  # the third rating is written but not committed: kill -9
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    session.rate("a/failure_mode", 3, now)
+print("not killed")
+"""
+
+
+def test_a_process_killed_mid_rating_loses_only_that_rating(tmp_path):
+    result = subprocess.run([sys.executable, "-c", KILLED_WORKER.format(tests=str(TESTS))],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == -9, result.stderr
+    connection = sqlite3.connect(database_path())
+    try:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        logged = [row[0] for row in connection.execute("SELECT card_id FROM review_log ORDER BY id")]
+        reps = dict(connection.execute("SELECT id, reps FROM cards"))
+    finally:
+        connection.close()
+    assert logged == ["a/mechanism", "a/trade_off"]
+    assert reps == {"a/mechanism": 1, "a/trade_off": 1, "a/failure_mode": 0}

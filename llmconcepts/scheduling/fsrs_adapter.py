@@ -79,9 +79,9 @@ def scheduler_config(scheduler: Scheduler) -> str:
 
 
 @contextmanager
-def _seeded_fuzz(card_id: str, review_number: int) -> Iterator[None]:
+def _seeded_fuzz(card_id: str, history_length: int) -> Iterator[None]:
     saved = random.getstate()
-    random.seed(f"llmc-fuzz:{card_id}:{review_number}")  # str seeds hash with SHA-512: stable across runs
+    random.seed(f"llmc-fuzz:{card_id}:{history_length}")  # str seeds hash with SHA-512: stable across runs
     try:
         yield
     finally:
@@ -91,7 +91,7 @@ def _seeded_fuzz(card_id: str, review_number: int) -> Iterator[None]:
 def review(
     scheduler: Scheduler,
     card_id: str,
-    review_number: int,
+    history_length: int,
     before: FsrsState,
     rating: int,
     at: datetime,
@@ -101,7 +101,8 @@ def review(
     Args:
         scheduler: the fsrs Scheduler in force.
         card_id: the card (seeds the fuzz).
-        review_number: how many reviews this card had before this one (seeds the fuzz).
+        history_length: how many log rows (reviews, practice, resets) this card had before
+            this one (seeds the fuzz).
         before: the card's state before the rating.
         rating: 1 Again, 2 Hard, 3 Good, 4 Easy.
         at: review time, UTC-aware (any aware datetime is converted).
@@ -121,7 +122,7 @@ def review(
         due=before.due or at,
         last_review=before.last_review,
     )
-    with _seeded_fuzz(card_id, review_number):
+    with _seeded_fuzz(card_id, history_length):
         after, _log = scheduler.review_card(card, Rating(rating), review_datetime=at)
     return FsrsState(
         int(after.state), after.step, after.stability, after.difficulty, after.due, after.last_review
@@ -129,12 +130,12 @@ def review(
 
 
 def preview(
-    scheduler: Scheduler, card_id: str, review_number: int, before: FsrsState, at: datetime
+    scheduler: Scheduler, card_id: str, history_length: int, before: FsrsState, at: datetime
 ) -> dict[int, timedelta]:
     """Rating 1..4 -> the interval that rating would give at ``at`` (Anki's button labels)."""
     result = {}
     for rating in RATINGS:
-        after = review(scheduler, card_id, review_number, before, rating, at)
+        after = review(scheduler, card_id, history_length, before, rating, at)
         assert after.due is not None
         result[rating] = after.due - at
     return result

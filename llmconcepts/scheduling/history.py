@@ -28,15 +28,18 @@ def streak_days(session: Session, clock: LearnerClock, now: datetime) -> int:
     """Consecutive learner days with at least one rating (review or practice), ending today.
 
     A day without study yet does not break the streak until it is over: with nothing
-    rated today the count ends yesterday. One indexed EXISTS query per day counted.
+    rated today the count ends yesterday. Walks back one index seek per day studied
+    ("the last rating before this day's start"), never over the whole log.
     """
     today = clock.day_of(now)
-    day = today
-    if not repository.has_ratings(session, clock.day_start(day), clock.day_end(day), STUDY_KINDS):
-        day -= timedelta(days=1)
+    latest = repository.latest_rating_before(session, clock.day_end(today), STUDY_KINDS)
+    if latest is None or clock.day_of(latest) < today - timedelta(days=1):
+        return 0
+    day = clock.day_of(latest)
     streak = 0
-    while repository.has_ratings(session, clock.day_start(day), clock.day_end(day), STUDY_KINDS):
+    while latest is not None and clock.day_of(latest) == day:
         streak += 1
+        latest = repository.latest_rating_before(session, clock.day_start(day), STUDY_KINDS)
         day -= timedelta(days=1)
     return streak
 
@@ -63,12 +66,8 @@ class TodayCounts:
 
 def today_counts(session: Session, clock: LearnerClock, now: datetime) -> TodayCounts:
     day, start, end = clock.today(now)
-    return TodayCounts(
-        day=day,
-        new=repository.count_ratings(session, start, end, new_only=True),
-        reviews=repository.count_ratings(session, start, end, state_before=REVIEW),
-        review_again=repository.count_ratings(session, start, end, state_before=REVIEW, rating=1),
-    )
+    new, reviews, again = repository.day_rating_counts(session, start, end)
+    return TodayCounts(day=day, new=new, reviews=reviews, review_again=again)
 
 
 @dataclass(frozen=True)
@@ -84,9 +83,11 @@ def replay(session: Session) -> dict[str, ReplayedCard]:
     """Rebuild the state of every card that has history, from the log alone."""
     schedulers: dict[str | None, object] = {}
     cards: dict[str, ReplayedCard] = {}
-    reviews_seen: dict[str, int] = {}
+    rows_seen: dict[str, int] = {}
     for entry in repository.review_log(session, kinds=None):
         current = cards.get(entry.card_id, ReplayedCard(FsrsState.new(), 0, 0))
+        number = rows_seen.get(entry.card_id, 0)
+        rows_seen[entry.card_id] = number + 1
         if entry.kind == KIND_PRACTICE:
             continue
         if entry.kind == KIND_RESET:
@@ -95,12 +96,10 @@ def replay(session: Session) -> dict[str, ReplayedCard]:
         assert entry.rating is not None
         if entry.scheduler_config not in schedulers:
             schedulers[entry.scheduler_config] = scheduler_from_config(entry.scheduler_config)
-        number = reviews_seen.get(entry.card_id, 0)
         after = review(schedulers[entry.scheduler_config], entry.card_id, number, current.state,
                        entry.rating, entry.reviewed_at)
         lapse = current.state.state == REVIEW and not current.state.is_new and entry.rating == 1
         cards[entry.card_id] = replace(
             current, state=after, reps=current.reps + 1, lapses=current.lapses + int(lapse)
         )
-        reviews_seen[entry.card_id] = number + 1
     return cards

@@ -128,10 +128,10 @@ def _card_row(session: Session, card_id: str) -> CardRow:
     return row
 
 
-def _review_number(session: Session, card_id: str) -> int:
-    query = select(func.count()).select_from(ReviewLogRow).where(
-        ReviewLogRow.card_id == card_id, ReviewLogRow.kind == KIND_REVIEW
-    )
+def _history_length(session: Session, card_id: str) -> int:
+    """Log rows of this card so far (any kind): seeds the fuzz. Counted on the
+    (card_id, id) index alone, so it stays fast on a long history."""
+    query = select(func.count()).select_from(ReviewLogRow).where(ReviewLogRow.card_id == card_id)
     return int(session.scalar(query) or 0)
 
 
@@ -203,7 +203,7 @@ def rate_card(
         snapshot = _snapshot(row)
         became_leech = False
         if not practice:
-            after = review(scheduler, card_id, _review_number(session, card_id), before, rating, at)
+            after = review(scheduler, card_id, _history_length(session, card_id), before, rating, at)
             row.state, row.step = after.state, after.step
             row.stability, row.difficulty = after.stability, after.difficulty
             row.due, row.last_review = after.due, after.last_review
@@ -231,7 +231,7 @@ def preview_card(db: Database, scheduler: Scheduler, card_id: str, now: datetime
         row = _card_row(session, card_id)
         before = fsrs_state(row)
         at = review_time(now, row.last_review)
-        return preview(scheduler, card_id, _review_number(session, card_id), before, at)
+        return preview(scheduler, card_id, _history_length(session, card_id), before, at)
 
 
 def undo_rating(db: Database, log_id: int) -> str:

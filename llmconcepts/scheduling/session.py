@@ -146,10 +146,12 @@ class StudySession:
     selection: Selection
     _scheduler: object = field(repr=False)
     _done: list[_Done] = field(default_factory=list)
-    _last_shown: str | None = None
+    _last_shown: str | None = None  # the card last rated (or brought back by undo)
     _buried: set[str] = field(default_factory=set)
     _cram_pending: list[str] = field(default_factory=list)
     _closed: bool = False
+    _changes: int = 0  # bumped by every rating, undo and bury of this session
+    _queue_cache: tuple | None = field(default=None, repr=False)
 
     # -- queue -------------------------------------------------------------------------
     def _records(self) -> dict[str, CardRecord]:
@@ -167,7 +169,18 @@ class StudySession:
         return max(self.options.limit - len(self._taken_up()), 0)
 
     def _queue(self, now: datetime) -> tuple[Queue, dict[str, CardRecord], int]:
-        """The queue, the records it was built from, and the new-card quota left."""
+        """The queue, the records it was built from, and the new-card quota left.
+
+        Reused while neither ``now`` nor this session's state changes (the UI asks for
+        progress and the next card right after a rating)."""
+        key = (now, self._changes)
+        if self._queue_cache is not None and self._queue_cache[0] == key:
+            return self._queue_cache[1]
+        result = self._build_queue(now)
+        self._queue_cache = (key, result)
+        return result
+
+    def _build_queue(self, now: datetime) -> tuple[Queue, dict[str, CardRecord], int]:
         from llmconcepts.scheduling.history import today_counts
         from llmconcepts.scheduling.queue import build_queue
 
@@ -200,9 +213,10 @@ class StudySession:
     def next_card(self, now: datetime) -> QueuedCard | None:
         """The card to show next, or None when the session is over.
 
-        Never the card just shown, unless it is a learning step that is due (within
-        Anki's 20-minute learn-ahead window) and nothing else is left; a concept's
-        facets are kept apart when another card is available.
+        Never the card just shown and rated, unless it is a learning step that is due
+        (within Anki's 20-minute learn-ahead window) and nothing else is left; a
+        concept's facets are kept apart when another card is available. Asking again
+        before rating (or burying) gives the same card.
         """
         from llmconcepts.scheduling.operations import kind_of
         from llmconcepts.scheduling.queue import pick_next
@@ -223,7 +237,6 @@ class StudySession:
         chosen = pick_next(candidates, self.selection.concept_of, self._last_shown, learning)
         if chosen is None:
             return None
-        self._last_shown = chosen
         if records is None:
             records = self._records()
         record = records[chosen]
@@ -290,6 +303,7 @@ class StudySession:
             duration_ms=duration_ms, answer=answer, covered=covered,
         )
         self._done.append(_Done(rated.log_id, card_id, rated.kind, rating, duration_ms))
+        self._changes += 1
         self._last_shown = card_id
         if self.options.cram and card_id in self._cram_pending:
             self._cram_pending.remove(card_id)
@@ -313,6 +327,7 @@ class StudySession:
         last = self._done[-1]
         undo_rating(self.db, last.log_id)
         self._done.pop()
+        self._changes += 1
         if self.options.cram:
             if last.card_id in self._cram_pending:
                 self._cram_pending.remove(last.card_id)
@@ -329,6 +344,7 @@ class StudySession:
             raise LlmcError(f"card '{card_id}' is not part of this session")
         bury_card(self.db, card_id, self.clock.next_day_start(now))
         self._buried.add(card_id)
+        self._changes += 1
 
     # -- summary -----------------------------------------------------------------------
     def summary(self, now: datetime) -> SessionSummary:

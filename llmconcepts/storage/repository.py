@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from llmconcepts.storage.models import KIND_REVIEW, CardRow, ReviewLogRow
@@ -95,6 +95,7 @@ class LogEntry:
 
 
 CARD_COLUMNS = tuple(c.key for c in CardRow.__table__.columns)
+assert CARD_COLUMNS == tuple(f.name for f in fields(CardRecord)), "CardRecord must list the cards columns in order"
 
 
 def card_record(row: CardRow) -> CardRecord:
@@ -110,19 +111,20 @@ def get_card(session: Session, card_id: str) -> CardRecord | None:
 def load_cards(
     session: Session, card_ids: Iterable[str] | None = None, *, include_hidden: bool = False
 ) -> list[CardRecord]:
-    """Cards by id (all when ``card_ids`` is None), ordered by id."""
+    """Cards by id (all when ``card_ids`` is None), ordered by id.
+
+    Reads plain rows (no ORM objects): this runs before every card shown."""
+    table = CardRow.__table__
+    base = select(*table.columns)
+    if not include_hidden:
+        base = base.where(table.c.hidden.is_(False))
     if card_ids is None:
-        query = select(CardRow).order_by(CardRow.id)
-        if not include_hidden:
-            query = query.where(CardRow.hidden.is_(False))
-        return [card_record(row) for row in session.scalars(query)]
+        return [CardRecord(*row) for row in session.execute(base.order_by(table.c.id))]
     ids = list(card_ids)
     records: list[CardRecord] = []
     for start in range(0, len(ids), _CHUNK):
-        query = select(CardRow).where(CardRow.id.in_(ids[start : start + _CHUNK]))
-        if not include_hidden:
-            query = query.where(CardRow.hidden.is_(False))
-        records.extend(card_record(row) for row in session.scalars(query))
+        query = base.where(table.c.id.in_(ids[start : start + _CHUNK]))
+        records.extend(CardRecord(*row) for row in session.execute(query))
     return sorted(records, key=lambda record: record.id)
 
 
@@ -132,12 +134,13 @@ def cards_due(session: Session, until: datetime) -> list[CardRecord]:
     Suspended and hidden cards are left out; buried ones are kept (callers decide).
     Pass the end of the learner's day for "due today".
     """
+    table = CardRow.__table__
     query = (
-        select(CardRow)
-        .where(CardRow.due < until, CardRow.suspended.is_(False), CardRow.hidden.is_(False))
-        .order_by(CardRow.due, CardRow.id)
+        select(*table.columns)
+        .where(table.c.due < until, table.c.suspended.is_(False), table.c.hidden.is_(False))
+        .order_by(table.c.due, table.c.id)
     )
-    return [card_record(row) for row in session.scalars(query)]
+    return [CardRecord(*row) for row in session.execute(query)]
 
 
 def next_due(session: Session) -> datetime | None:
@@ -240,6 +243,21 @@ def count_ratings(
     return int(session.scalar(query) or 0)
 
 
+def day_rating_counts(session: Session, start: datetime, end: datetime) -> tuple[int, int, int]:
+    """(first ratings of new cards, ratings of Review-state cards, of those the Agains) among
+    the "review" rows in ``[start, end)``: one indexed pass for the daily limits and retention."""
+    log = ReviewLogRow
+    was_new = log.last_review_before.is_(None)
+    in_review = (log.state_before == 2) & log.last_review_before.is_not(None)
+    query = select(
+        func.coalesce(func.sum(case((was_new, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((in_review, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((in_review & (log.rating == 1), 1), else_=0)), 0),
+    ).where(log.reviewed_at >= start, log.reviewed_at < end, log.kind == KIND_REVIEW)
+    new, reviews, again = session.execute(query).one()
+    return int(new), int(reviews), int(again)
+
+
 def count_ratings_per_interval(
     session: Session, boundaries: Sequence[datetime], *, kinds: Sequence[str] = (KIND_REVIEW,)
 ) -> list[int]:
@@ -251,16 +269,20 @@ def count_ratings_per_interval(
     ]
 
 
-def has_ratings(session: Session, start: datetime, end: datetime, kinds: Sequence[str]) -> bool:
-    """True if any log row of those kinds falls in ``[start, end)``."""
-    query = select(
-        exists().where(
-            ReviewLogRow.reviewed_at >= start,
-            ReviewLogRow.reviewed_at < end,
-            ReviewLogRow.kind.in_(list(kinds)),
-        )
+_LATEST_BEFORE = (  # built once: streaks call it once per day studied
+    select(ReviewLogRow.__table__.c.reviewed_at)
+    .where(
+        ReviewLogRow.__table__.c.reviewed_at < bindparam("before"),
+        ReviewLogRow.__table__.c.kind.in_(bindparam("kinds", expanding=True)),
     )
-    return bool(session.scalar(query))
+    .order_by(ReviewLogRow.__table__.c.reviewed_at.desc())
+    .limit(1)
+)
+
+
+def latest_rating_before(session: Session, before: datetime, kinds: Sequence[str]) -> datetime | None:
+    """Time of the last log row of those kinds strictly before ``before`` (one index seek)."""
+    return session.connection().execute(_LATEST_BEFORE, {"before": before, "kinds": list(kinds)}).scalar()
 
 
 def review_counts(session: Session, card_ids: Sequence[str] | None = None) -> dict[str, int]:
