@@ -453,7 +453,8 @@ def _load_bank() -> CardBank:
 def open_session(options: SessionOptions, now: datetime, *, bank: CardBank | None = None) -> StudySession:
     """Open a study session: the database (data dir or ``LLMC_DATABASE_URL``), the
     settings, the bank (built-in and the learner's own cards unless ``bank`` is given),
-    synced into the database.
+    synced into the database. ``bank`` must be the whole bank, not a filtered one:
+    cards missing from it are hidden (use ``options`` to narrow the session).
 
     Raises:
         LlmcError: bad options (unknown layer, negative limit).
