@@ -61,7 +61,9 @@ def config_path() -> Path:
 
 def user_cards_dirs() -> list[Path]:
     """Folders of the learner's own cards: ``$LLMC_CARDS`` (os.pathsep-separated) or
-    ``<data dir>/cards``. Folders that do not exist are skipped by the loader."""
+    ``<data dir>/cards``. A missing default folder just means "no cards of your own";
+    a folder named in ``$LLMC_CARDS`` that does not exist is an error (a typo must not
+    silently drop the learner's cards)."""
     env = os.environ.get("LLMC_CARDS")
     if env:
         return [Path(p).expanduser() for p in env.split(os.pathsep) if p]
