@@ -31,12 +31,14 @@ def root(ctx: typer.Context) -> None:
 from llmconcepts.cli import cards as _cards  # noqa: E402
 from llmconcepts.cli import config as _config  # noqa: E402
 from llmconcepts.cli import explain as _explain  # noqa: E402
+from llmconcepts.cli import export as _export  # noqa: E402
 from llmconcepts.cli import schedule as _schedule  # noqa: E402
 from llmconcepts.cli import study as _study  # noqa: E402
 
 app.add_typer(_cards.app, name="cards")
 app.add_typer(_config.app, name="config")
 app.command("explain", **_explain.COMMAND_SETTINGS)(_explain.explain)
+app.add_typer(_export.app, name="export")
 app.command("study")(_study.study)
 app.command("reset")(_schedule.reset)
 app.command("suspend")(_schedule.suspend)
