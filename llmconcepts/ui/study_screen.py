@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
 from rich.rule import Rule
+from rich.segment import Segment, Segments
 from rich.table import Table
 from rich.text import Text
 
@@ -266,12 +267,24 @@ class TerminalStudyScreen:
             lines.append(line)
 
     def show_reveal(self, view: CardView, reveal: Reveal) -> None:
+        """Draw the revealed card; spacer lines go when it is taller than the terminal.
+
+        Each part is rendered to lines once, both to measure and to print.
+        """
+        options = self.console.options
+        blocks = [
+            None if part is None else self.console.render_lines(part, options, pad=False)
+            for part in self._reveal_parts(view, reveal)
+        ]
+        if sum(1 if block is None else len(block) for block in blocks) > self.console.height:
+            blocks = [block for block in blocks if block is not None]
+        segments: list[Segment] = []
+        for block in blocks:
+            for line in block or [[]]:
+                segments.extend(line)
+                segments.append(Segment.line())
         self.console.clear()
-        parts = self._reveal_parts(view, reveal)
-        if self._height(parts) > self.console.height:
-            parts = [p for p in parts if p is not None]  # drop the spacer lines
-        for part in parts:
-            self.console.print(part if part is not None else "")
+        self.console.print(Segments(segments), end="")
 
     def _reveal_parts(self, view: CardView, reveal: Reveal) -> list[RenderableType | None]:
         """Renderables top to bottom; None marks a blank spacer line (dropped when short of rows).
@@ -295,12 +308,6 @@ class TerminalStudyScreen:
             rating_buttons(reveal),
             keys_line(reveal),
         ]
-
-    def _height(self, parts: list[RenderableType | None]) -> int:
-        options = self.console.options
-        return sum(
-            1 if p is None else len(self.console.render_lines(p, options, pad=False)) for p in parts
-        )
 
     def read_command(self, suggested: int | None) -> Command:
         while True:
