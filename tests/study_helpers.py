@@ -1,4 +1,5 @@
-"""Shared by the study tests: a two-concept bank and a recording test double of StudySession.
+"""Shared by the study tests: a two-concept bank and a recording test double of StudySession
+(it returns the scheduler's own result types).
 
 The double only records calls and serves a fixed list of cards; the real
 scheduler is exercised end to end in tests/test_study_pty.py.
@@ -20,6 +21,7 @@ from llmconcepts.cardbank.model import (
     SourceLocation,
 )
 from llmconcepts.errors import StorageError
+from llmconcepts.scheduling.session import Progress, QueuedCard, RatingOutcome, SessionSummary
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=timezone.utc)
 
@@ -54,41 +56,6 @@ def make_bank() -> CardBank:
     return CardBank(layers=(Layer("runtime", "Runtime constraints", 1),), concepts=concepts)
 
 
-@dataclass(frozen=True)
-class Queued:
-    card_id: str
-    kind: str
-    due: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Prog:
-    done: int
-    new_left: int
-    learning_left: int
-    review_left: int
-
-
-@dataclass(frozen=True)
-class Outcome:
-    card_id: str
-    rating: int
-    next_due: datetime
-    interval: timedelta
-    became_leech: bool
-
-
-@dataclass(frozen=True)
-class Summary:
-    studied_by_kind: dict
-    again_count: int
-    time_spent: timedelta
-    retention_today: float | None
-    due_tomorrow: int
-    streak_days: int
-    ratings_saved: int
-
-
 @dataclass
 class RecordingSession:
     """Serves ``queue`` in order; a rated or buried card leaves it, an undone one comes back."""
@@ -101,10 +68,10 @@ class RecordingSession:
     buried: list[str] = field(default_factory=list)
 
     def next_card(self, now):
-        return Queued(self.queue[0], self.kind) if self.queue else None
+        return QueuedCard(self.queue[0], self.kind, None) if self.queue else None
 
     def progress(self, now):
-        return Prog(len(self.ratings), len(self.queue), 0, 0)
+        return Progress(len(self.ratings), len(self.queue), 0, 0)
 
     def preview(self, card_id, now):
         return {1: timedelta(minutes=1), 2: timedelta(minutes=6), 3: timedelta(minutes=10), 4: timedelta(days=8)}
@@ -115,7 +82,7 @@ class RecordingSession:
             raise StorageError("the database is locked by another process (waited 5 s)")
         self.ratings.append((card_id, rating, answer, covered))
         self.queue.remove(card_id)
-        return Outcome(card_id, rating, now + timedelta(days=1), timedelta(days=1), card_id in self.leech_on)
+        return RatingOutcome(card_id, rating, now + timedelta(days=1), timedelta(days=1), card_id in self.leech_on)
 
     def undo(self, now):
         if not self.ratings:
@@ -129,7 +96,7 @@ class RecordingSession:
         self.queue.remove(card_id)
 
     def summary(self, now):
-        return Summary({"new": len(self.ratings)}, sum(1 for r in self.ratings if r[1] == 1),
+        return SessionSummary({"new": len(self.ratings)}, sum(1 for r in self.ratings if r[1] == 1),
                        timedelta(minutes=4, seconds=5), None, 3, 2, len(self.ratings))
 
 

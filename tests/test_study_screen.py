@@ -11,6 +11,7 @@ from rich.console import Console
 from study_helpers import NOW, RecordingSession, make_bank
 
 from llmconcepts.grading import grade_answer
+from llmconcepts.scheduling.session import Progress, QueuedCard
 from llmconcepts.ui.study import Action, CardView, EndOfInput, Reveal, run_study
 from llmconcepts.ui.study_screen import TerminalStudyScreen, card_text
 
@@ -18,17 +19,10 @@ SGR = re.compile(r"\x1b\[([0-9;]*)m")
 INTERVALS = {1: timedelta(minutes=1), 2: timedelta(minutes=6), 3: timedelta(minutes=10), 4: timedelta(days=8)}
 
 
-class Progress:
-    done, new_left, learning_left, review_left = 4, 3, 1, 12
-
-
-class Queued:
-    card_id, kind, due = "kv-cache/mechanism", "review", None
-
-
 def _view(notices=()):
-    bank = make_bank()
-    return CardView(Queued(), bank.card("kv-cache/mechanism"), "Runtime constraints", Progress(), notices)
+    queued = QueuedCard("kv-cache/mechanism", "review", None)
+    progress = Progress(done=4, new_left=3, learning_left=1, review_left=12)
+    return CardView(queued, make_bank().card("kv-cache/mechanism"), "Runtime constraints", progress, notices)
 
 
 def _plain_console(width: int, height: int = 24) -> Console:
@@ -156,13 +150,9 @@ def test_cram_shows_practice_instead_of_intervals():
 
 
 def test_long_header_puts_progress_on_its_own_line_at_60_columns():
-    class Busy:
-        done, new_left, learning_left, review_left = 150, 10, 12, 200
-
-    class Relearning:
-        card_id, kind, due = "kv-cache/failure_mode", "relearning", None
-
-    view = CardView(Relearning(), make_bank().card("kv-cache/failure_mode"), "Evaluation and safety", Busy())
+    busy = Progress(done=150, new_left=10, learning_left=12, review_left=200)
+    relearning = QueuedCard("kv-cache/failure_mode", "relearning", None)
+    view = CardView(relearning, make_bank().card("kv-cache/failure_mode"), "Evaluation and safety", busy)
     console = _plain_console(60)
     _screen(console).show_card(view)
     lines = console.file.getvalue().splitlines()
