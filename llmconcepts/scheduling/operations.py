@@ -342,7 +342,10 @@ def bury_card(db: Database, card_id: str, until: datetime) -> None:
 
 def sync_bank(db: Database, bank: CardBank, now: datetime) -> SyncReport:
     """Make the cards table match the bank: add new cards, hide removed ones, show
-    returned ones. Reads first and writes only when something changed."""
+    returned ones; record each concept's layer for the progress views. Reads first
+    and writes only when something changed."""
+    from llmconcepts.progress.layers import sync_layers
+
     wanted = {ref.id: (ref.concept.id, ref.facet.kind.value) for ref in bank.cards()}
     with db.reading() as session:
         stored = {card_id: is_hidden for card_id, is_hidden in session.execute(select(CardRow.id, CardRow.hidden))}
@@ -352,6 +355,7 @@ def sync_bank(db: Database, bank: CardBank, now: datetime) -> SyncReport:
     if added or hidden or restored:
         with db.writing() as session:
             _apply_sync(session, wanted, added, hidden, restored, now)
+    sync_layers(db, bank)
     return SyncReport(tuple(added), tuple(hidden), tuple(restored))
 
 

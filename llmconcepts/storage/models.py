@@ -12,6 +12,9 @@
   train FSRS parameters later. ``card_before`` is a JSON snapshot of the whole
   card row, so undo restores it exactly.
 * ``scheduler_configs``: each distinct fsrs scheduler configuration once (JSON).
+* ``layers`` and ``concept_layers``: the curriculum's layers and each concept's layer,
+  as of the last bank sync, so progress views group cards by layer without parsing
+  the bank (written by ``llmconcepts.progress.layers``).
 * ``alembic_version``: the schema version (managed by Alembic, see ``migrate.py``).
 
 The schema itself is created by the migrations in ``migrations/versions``; these
@@ -73,7 +76,11 @@ class ReviewLogRow(Base):
     """One event in a card's history (rating, practice or reset)."""
 
     __tablename__ = "review_log"
-    __table_args__ = (Index("ix_review_log_card_id_id", "card_id", "id"),)
+    __table_args__ = (
+        Index("ix_review_log_card_id_id", "card_id", "id"),
+        # progress stats count per day, retention and study time from this index alone
+        Index("ix_review_log_reviewed_at_kind", "reviewed_at", "kind", "state_before", "rating", "duration_ms"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     card_id: Mapped[str] = mapped_column(ForeignKey("cards.id"))
@@ -99,3 +106,22 @@ class ReviewLogRow(Base):
     scheduler_id: Mapped[int | None] = mapped_column(
         ForeignKey("scheduler_configs.id", name="fk_review_log_scheduler_id"), index=True
     )
+
+
+class LayerRow(Base):
+    """A curriculum layer as of the last bank sync; ``position`` is its rank in study order."""
+
+    __tablename__ = "layers"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ConceptLayerRow(Base):
+    """The layer of a concept in the bank (as Anki keeps a deck id on each card)."""
+
+    __tablename__ = "concept_layers"
+
+    concept_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    layer_id: Mapped[str] = mapped_column(String(200))
