@@ -32,6 +32,7 @@ from llmconcepts.cli import cards as _cards  # noqa: E402
 from llmconcepts.cli import config as _config  # noqa: E402
 from llmconcepts.cli import explain as _explain  # noqa: E402
 from llmconcepts.cli import export as _export  # noqa: E402
+from llmconcepts.cli import progress as _progress  # noqa: E402
 from llmconcepts.cli import schedule as _schedule  # noqa: E402
 from llmconcepts.cli import study as _study  # noqa: E402
 
@@ -43,3 +44,6 @@ app.command("study")(_study.study)
 app.command("reset")(_schedule.reset)
 app.command("suspend")(_schedule.suspend)
 app.command("unsuspend")(_schedule.unsuspend)
+app.command("list")(_progress.list_concepts)
+app.command("due")(_progress.due)
+app.command("stats")(_progress.stats)

@@ -1,0 +1,278 @@
+"""SQL aggregates behind the progress views. No Python loop ever walks the review log.
+
+Every function takes an open SQLAlchemy ``Session`` (from ``Database.reading()``)
+and UTC-aware instants. Learner days are turned into exact UTC ``[start, end)``
+windows by :class:`~llmconcepts.scheduling.day.LearnerClock` (zoneinfo, so a day is
+23 or 25 hours long when the clocks change); each window is then one indexed range
+count in SQL. That is exact across daylight-saving changes and the rollover hour,
+costs one index range scan per day shown (never a pass over the whole log), and
+works on any SQL backend, unlike date arithmetic in SQL.
+
+Indexes used: ``cards.due``; ``review_log(reviewed_at, kind, state_before, rating,
+duration_ms)`` (migration ``0003_progress_stats``), which answers the log counts
+from the index alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, bindparam, case, func, or_, select
+
+from llmconcepts.scheduling.fsrs_adapter import LEARNING, RELEARNING, REVIEW
+from llmconcepts.scheduling.history import STUDY_KINDS
+from llmconcepts.storage import repository
+from llmconcepts.storage.models import KIND_REVIEW, CardRow, ConceptLayerRow, LayerRow, ReviewLogRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from llmconcepts.scheduling.day import LearnerClock
+
+#: A review card whose FSRS stability is at least this many days counts as mature, i.e.
+#: mastered. Anki calls a card mature at an interval of 21 days or more (Anki manual,
+#: "Statistics": card counts); FSRS stability is the interval at which recall falls to
+#: 90 % (Ye et al., FSRS), so at the default desired retention 0.9 the two coincide.
+MATURE_STABILITY_DAYS = 21.0
+
+_ACTIVE = and_(CardRow.suspended.is_(False), CardRow.hidden.is_(False))
+
+
+def _sum(condition) -> object:  # noqa: ANN001 - a SQL boolean expression
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+# -- review log ---------------------------------------------------------------------------
+
+_STUDIED_BETWEEN = (
+    select(func.count())
+    .select_from(ReviewLogRow)
+    .where(
+        ReviewLogRow.reviewed_at >= bindparam("start"),
+        ReviewLogRow.reviewed_at < bindparam("end"),
+        ReviewLogRow.kind.in_(STUDY_KINDS),
+    )
+)
+
+
+def ratings_per_window(session: Session, boundaries: Sequence[datetime]) -> list[int]:
+    """Study ratings (review and practice) in each ``[boundaries[i], boundaries[i+1])``.
+
+    Pass learner-day starts for ratings per learner day. One index-only range count
+    per window, with the statement compiled once.
+    """
+    connection = session.connection()
+    return [
+        int(connection.execute(_STUDIED_BETWEEN, {"start": start, "end": end}).scalar_one())
+        for start, end in zip(boundaries, boundaries[1:])
+    ]
+
+
+def study_days(session: Session, clock: LearnerClock, before: datetime) -> Iterator[date]:
+    """Learner days with at least one study rating, latest first, strictly before ``before``.
+
+    One index seek per day yielded ("the last rating before that day's start"), so a
+    year of daily study costs 365 seeks however many ratings each day holds.
+    """
+    while (latest := repository.latest_rating_before(session, before, STUDY_KINDS)) is not None:
+        day = clock.day_of(latest)
+        yield day
+        before = clock.day_start(day)
+
+
+@dataclass(frozen=True)
+class RetentionCounts:
+    """Review-state ratings (kind "review", card in the Review state) and how many passed.
+
+    True retention (Anki manual, "Statistics": "True Retention") is the share of those
+    ratings that were not Again; learning steps and cram practice do not count.
+    """
+
+    reviews: int
+    passed: int
+
+    @property
+    def rate(self) -> float | None:
+        """passed / reviews, or None when there were no review-state ratings."""
+        return self.passed / self.reviews if self.reviews else None
+
+
+def retention_counts(session: Session, start: datetime, end: datetime) -> RetentionCounts:
+    """True-retention counts for ratings in ``[start, end)``, from the index alone.
+
+    A card in the Review state has always been rated before (a reset makes it new,
+    state Learning), so ``state_before = Review`` alone selects review-state ratings.
+    """
+    log = ReviewLogRow
+    query = select(func.count(), _sum(log.rating == 1)).where(
+        log.reviewed_at >= start, log.reviewed_at < end,
+        log.kind == KIND_REVIEW, log.state_before == REVIEW,
+    )
+    reviews, again = session.execute(query).one()
+    return RetentionCounts(int(reviews), int(reviews) - int(again))
+
+
+def study_totals(session: Session) -> tuple[int, float]:
+    """(study ratings ever, their summed duration in seconds); ratings without a
+    recorded duration add nothing to the time. One pass over the covering index."""
+    log = ReviewLogRow
+    query = select(func.count(), func.coalesce(func.sum(log.duration_ms), 0)).where(log.kind.in_(STUDY_KINDS))
+    count, milliseconds = session.execute(query).one()
+    return int(count), int(milliseconds) / 1000.0
+
+
+# -- cards --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueCounts:
+    """Active (not suspended, hidden or buried) scheduled cards due in a window, by kind.
+
+    ``learning`` counts the Learning and Relearning states; ``review`` the Review state.
+    """
+
+    learning: int
+    review: int
+
+    @property
+    def total(self) -> int:
+        return self.learning + self.review
+
+
+def due_now_and_later(session: Session, now: datetime, day_end: datetime) -> tuple[DueCounts, DueCounts]:
+    """(due at or before ``now``, due after ``now`` and before ``day_end``); buried cards
+    are left out as a study session leaves them out."""
+    card = CardRow
+    is_review = card.state == REVIEW
+    is_now = card.due <= now
+    query = select(
+        _sum(is_now & ~is_review), _sum(is_now & is_review),
+        _sum(~is_now & ~is_review), _sum(~is_now & is_review),
+    ).where(
+        card.due < day_end, _ACTIVE,
+        or_(card.buried_until.is_(None), card.buried_until <= now),
+    )
+    now_learning, now_review, later_learning, later_review = (int(v) for v in session.execute(query).one())
+    return DueCounts(now_learning, now_review), DueCounts(later_learning, later_review)
+
+
+_DUE_BETWEEN = (
+    select(func.count())
+    .select_from(CardRow)
+    .where(CardRow.due >= bindparam("start"), CardRow.due < bindparam("end"), _ACTIVE)
+)
+
+
+def due_per_window(session: Session, boundaries: Sequence[datetime]) -> list[int]:
+    """Active scheduled cards due in each ``[boundaries[i], boundaries[i+1])`` (index on due)."""
+    connection = session.connection()
+    return [
+        int(connection.execute(_DUE_BETWEEN, {"start": start, "end": end}).scalar_one())
+        for start, end in zip(boundaries, boundaries[1:])
+    ]
+
+
+def new_cards_available(session: Session, cap: int) -> int:
+    """Active new cards, counted up to ``cap`` (today's new-card quota): the scan stops
+    once the quota is covered."""
+    if cap <= 0:
+        return 0
+    inner = select(CardRow.id).where(CardRow.last_review.is_(None), _ACTIVE).limit(cap).subquery()
+    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
+def scheduled_cards(session: Session) -> int:
+    """Cards that have been studied at least once and are not hidden (suspended included)."""
+    query = select(func.count()).select_from(CardRow).where(
+        CardRow.last_review.is_not(None), CardRow.hidden.is_(False)
+    )
+    return int(session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class CardCounts:
+    """Cards (hidden ones excluded) by memory state, with two flags counted apart.
+
+    ``new + learning + relearning + young + mature == total``. ``young`` and ``mature``
+    split the Review state at :data:`MATURE_STABILITY_DAYS`. ``suspended`` and
+    ``leeches`` count cards of any state carrying that flag.
+    """
+
+    total: int = 0
+    new: int = 0
+    learning: int = 0
+    relearning: int = 0
+    young: int = 0
+    mature: int = 0
+    suspended: int = 0
+    leeches: int = 0
+    stability_sum: float = 0.0
+    stability_count: int = 0
+
+    @property
+    def started(self) -> int:
+        """Cards studied at least once."""
+        return self.total - self.new
+
+    @property
+    def mean_stability(self) -> float | None:
+        """Mean FSRS stability in days of the cards that have one (studied cards)."""
+        return self.stability_sum / self.stability_count if self.stability_count else None
+
+    def __add__(self, other: CardCounts) -> CardCounts:
+        return CardCounts(*(a + b for a, b in zip(_values(self), _values(other))))
+
+
+def _values(counts: CardCounts) -> tuple:
+    return (counts.total, counts.new, counts.learning, counts.relearning, counts.young, counts.mature,
+            counts.suspended, counts.leeches, counts.stability_sum, counts.stability_count)
+
+
+@dataclass(frozen=True)
+class LayerCounts:
+    """Card counts of one layer. ``layer_id`` None gathers cards whose concept has no
+    recorded layer (a database not yet synced with the bank)."""
+
+    layer_id: str | None
+    title: str
+    counts: CardCounts
+
+
+def _card_count_columns() -> tuple:
+    card = CardRow
+    is_new = card.last_review.is_(None)
+    studied = card.last_review.is_not(None)
+    in_review = studied & (card.state == REVIEW)
+    mature = in_review & (card.stability >= MATURE_STABILITY_DAYS)
+    return (
+        func.count(), _sum(is_new), _sum(studied & (card.state == LEARNING)),
+        _sum(studied & (card.state == RELEARNING)), _sum(in_review & ~mature), _sum(mature),
+        _sum(card.suspended.is_(True)), _sum(card.leech.is_(True)),
+        func.coalesce(func.sum(card.stability), 0.0), func.count(card.stability),
+    )
+
+
+def card_counts_by_layer(session: Session) -> list[LayerCounts]:
+    """Card counts of every layer in study order (layers with no cards included), then
+    one entry for cards without a recorded layer if there are any. One GROUP BY."""
+    query = (
+        select(ConceptLayerRow.layer_id, *_card_count_columns())
+        .select_from(CardRow)
+        .outerjoin(ConceptLayerRow, ConceptLayerRow.concept_id == CardRow.concept_id)
+        .where(CardRow.hidden.is_(False))
+        .group_by(ConceptLayerRow.layer_id)
+    )
+    by_layer = {}
+    for layer_id, *values in session.execute(query):
+        by_layer[layer_id] = CardCounts(*(float(v) if i == 8 else int(v) for i, v in enumerate(values)))
+    layers = session.execute(select(LayerRow.id, LayerRow.title).order_by(LayerRow.position)).all()
+    result = [LayerCounts(layer_id, title, by_layer.pop(layer_id, CardCounts())) for layer_id, title in layers]
+    unsorted = CardCounts()
+    for counts in by_layer.values():  # no layer row: not synced yet, or a layer since removed
+        unsorted = unsorted + counts
+    if unsorted.total:
+        result.append(LayerCounts(None, "Not yet sorted into a layer", unsorted))
+    return result
