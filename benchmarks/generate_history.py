@@ -9,7 +9,9 @@ HOME becomes a complete ``LLMC_HOME``: ``HOME/llmc.db`` (created through the
 storage layer, at the current schema) and, when ``--cards`` is more than the
 built-in bank holds, ``HOME/cards/synthetic.yaml`` with made-up concepts that
 fill the difference (loaded as the learner's own cards, so a session studies
-them). Then ``LLMC_HOME=HOME llmc study`` runs over that history. An existing
+them; split into files of at most 1,000 concepts, ``synthetic-0001.yaml``... when
+more are needed, since the loader refuses a single file of more than 200,000 YAML
+values). Then ``LLMC_HOME=HOME llmc study`` runs over that history. An existing
 HOME is refused, so a benchmark always starts from the same bytes.
 
 The history: the first ``--cards`` cards of the curriculum each get an equal
@@ -28,8 +30,10 @@ the ``fsrs`` package gives (through ``llmconcepts.scheduling.fsrs_adapter``, wit
 the same reproducible fuzz as a live rating), so replaying the log reproduces the
 cards table; lapses and leech tags follow ``operations``, but a leech is left
 active (as if the learner had unsuspended it at once), since with many ratings
-per card most cards would otherwise end suspended. Rows are written with
-SQLAlchemy bulk inserts in one transaction, not one transaction per rating.
+per card most cards would otherwise end suspended. Cards are simulated one at a
+time and written in batches of :data:`WRITE_BATCH` cards (Core executemany) into a
+temporary table, which is copied into the review log in time order at the end, all
+in one transaction: memory stays flat, so a million ratings fit in well under 1 GB.
 
 The same seed, sizes and end time give the same database content.
 """
@@ -42,6 +46,7 @@ import os
 import random
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -50,6 +55,8 @@ from types import SimpleNamespace
 RATING_WEIGHTS = {1: 0.10, 2: 0.15, 3: 0.65, 4: 0.10}
 REVIEW_AGAIN_AFTER = timedelta(minutes=10)  # soonest a card's last rating follows the one before
 SYNTHETIC_FILE = "synthetic.yaml"
+SYNTHETIC_FILE_CONCEPTS = 1000  # concepts per synthetic file: far below the loader's per-file bound
+WRITE_BATCH = 2000  # cards simulated before their rows are written
 
 
 @dataclass(frozen=True)
@@ -113,23 +120,28 @@ def generate(home: Path, spec: HistorySpec) -> dict[str, float]:
     builtin = load_bank(builtin_dir=builtin_cards_dir(), user_dirs=[])
     missing = spec.cards - len(builtin.cards())
     if missing > 0:
-        (home / "cards").mkdir()
-        (home / "cards" / SYNTHETIC_FILE).write_text(synthetic_bank_yaml(-(-missing // 3)), encoding="utf-8")
+        _write_synthetic_bank(home / "cards", -(-missing // 3))
     bank = load_bank()
     card_ids = [ref.id for ref in bank.cards()][: spec.cards]
     if len(card_ids) < spec.cards:
         raise SystemExit(f"the bank has only {len(card_ids)} cards")
-    history = _simulate(card_ids, spec)
-    _write(bank, history, spec)
-    return {
-        "cards": len(card_ids),
-        "reviews": sum(len(logs) for _row, logs in history.values()),
-        "seconds": time.perf_counter() - started,
-    }
+    reviews = _write(bank, _simulate(card_ids, spec), spec)
+    return {"cards": len(card_ids), "reviews": reviews, "seconds": time.perf_counter() - started}
 
 
-def _simulate(card_ids: list[str], spec: HistorySpec) -> dict[str, tuple[dict, list[dict]]]:
-    """Card id -> (final card values, its log rows), computed in memory."""
+def _write_synthetic_bank(folder: Path, concepts: int) -> None:
+    """``synthetic.yaml``, or numbered files of at most SYNTHETIC_FILE_CONCEPTS concepts each."""
+    folder.mkdir()
+    if concepts <= SYNTHETIC_FILE_CONCEPTS:
+        (folder / SYNTHETIC_FILE).write_text(synthetic_bank_yaml(concepts), encoding="utf-8")
+        return
+    for number, first in enumerate(range(1, concepts + 1, SYNTHETIC_FILE_CONCEPTS), start=1):
+        size = min(SYNTHETIC_FILE_CONCEPTS, concepts + 1 - first)
+        (folder / f"synthetic-{number:04d}.yaml").write_text(synthetic_bank_yaml(size, first), encoding="utf-8")
+
+
+def _simulate(card_ids: list[str], spec: HistorySpec) -> Iterator[tuple[dict, list[dict]]]:
+    """(final card values, its log rows) of each card in turn, computed in memory."""
     from llmconcepts.scheduling.fsrs_adapter import REVIEW, FsrsState, build_scheduler, review
     from llmconcepts.scheduling.operations import _snapshot, is_leech_lapse
     from llmconcepts.scheduling.settings import Settings
@@ -142,7 +154,6 @@ def _simulate(card_ids: list[str], spec: HistorySpec) -> dict[str, tuple[dict, l
     span = (window_end - window_start).total_seconds()
     share, extra = divmod(spec.reviews, len(card_ids))
     ratings, weights = list(RATING_WEIGHTS), list(RATING_WEIGHTS.values())
-    history = {}
     for index, card_id in enumerate(card_ids):
         count = share + (1 if index < extra else 0)
         intro = window_start + timedelta(seconds=rng.uniform(0, 0.8 * span))
@@ -186,8 +197,7 @@ def _simulate(card_ids: list[str], spec: HistorySpec) -> dict[str, tuple[dict, l
                 "due_after": after.due, "last_review_after": after.last_review,
                 "card_before": snapshot,
             })
-        history[card_id] = (row, logs)
-    return history
+        yield row, logs
 
 
 def _last_review_time(scheduler, card_id, number, before, rating, target, *, earliest, latest):
@@ -205,9 +215,16 @@ def _last_review_time(scheduler, card_id, number, before, rating, target, *, ear
     return at
 
 
-def _write(bank, history: dict[str, tuple[dict, list[dict]]], spec: HistorySpec) -> None:
-    """Cards (synced from the bank, then updated) and log rows, in one write transaction."""
-    from sqlalchemy import insert, update
+def _write(bank, history: Iterator[tuple[dict, list[dict]]], spec: HistorySpec) -> int:
+    """Cards (synced from the bank, then updated) and log rows, in one write transaction.
+
+    Log rows are staged in a temporary table batch by batch, then copied into the
+    review log ordered by time (ties keep the staging order, as a stable sort would),
+    so ids follow time. Returns the number of log rows written.
+    """
+    from itertools import islice
+
+    from sqlalchemy import Column, MetaData, Table, insert, literal_column, select, update
 
     from llmconcepts.scheduling.fsrs_adapter import build_scheduler, scheduler_config
     from llmconcepts.scheduling.operations import sync_bank
@@ -215,7 +232,11 @@ def _write(bank, history: dict[str, tuple[dict, list[dict]]], spec: HistorySpec)
     from llmconcepts.storage.engine import open_database
     from llmconcepts.storage.models import CardRow, ReviewLogRow, SchedulerConfigRow
 
+    log_table = ReviewLogRow.__table__
+    columns = [column for column in log_table.columns if column.name != "id"]
+    staged = Table("staged_log", MetaData(), *(Column(c.name, c.type) for c in columns), prefixes=["TEMPORARY"])
     window_start = spec.end - timedelta(days=spec.days + 1)
+    written = 0
     db = open_database(spec.end)
     try:
         sync_bank(db, bank, window_start)
@@ -224,15 +245,24 @@ def _write(bank, history: dict[str, tuple[dict, list[dict]]], spec: HistorySpec)
             config_id = session.execute(
                 insert(SchedulerConfigRow).values(config=config).returning(SchedulerConfigRow.id)
             ).scalar_one()
-            session.execute(update(CardRow), [row for row, _logs in history.values()])
-            logs = sorted((log for _row, rows in history.values() for log in rows),
-                          key=lambda log: log["reviewed_at"])
-            for log in logs:
-                log["scheduler_id"] = config_id
-            for start in range(0, len(logs), 10_000):
-                session.execute(insert(ReviewLogRow), logs[start : start + 10_000])
+            connection = session.connection()
+            staged.create(connection)
+            while batch := list(islice(history, WRITE_BATCH)):
+                studied = [row for row, logs in batch if logs]
+                if studied:
+                    session.execute(update(CardRow), studied)
+                logs = [dict(log, scheduler_id=config_id) for _row, rows in batch for log in rows]
+                if logs:
+                    connection.execute(insert(staged), logs)
+                written += len(logs)
+            names = [column.name for column in columns]
+            ordered = select(*(staged.c[name] for name in names)).order_by(
+                staged.c.reviewed_at, literal_column("rowid"))
+            connection.execute(insert(log_table).from_select(names, ordered))
+            staged.drop(connection)
     finally:
         db.close()
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
