@@ -60,7 +60,8 @@ def test_stats_lines_are_whole_at_80_and_60_columns(bank, width):
     assert "               75.0% last 30 days (8 reviews)" in lines
     assert "Study time     12 min over 26 ratings" in lines  # 750 s
     assert "Cards          15: 5 new · 1 learning · 1 relearning" in lines
-    assert "               3 young · 5 mature · 1 suspended · 1 leech" in lines
+    assert "               3 young · 5 mature (stability 21+ days)" in lines
+    assert "               1 suspended · 1 leech" in lines
     assert "Mean stability 16.9 days" in lines
     # the heatmap: seven weekday rows of 26 cells, the last column cut after Thursday
     start = lines.index("Ratings per day  last 26 weeks")

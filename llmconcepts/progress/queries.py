@@ -266,8 +266,8 @@ def card_counts_by_layer(session: Session) -> list[LayerCounts]:
         .group_by(ConceptLayerRow.layer_id)
     )
     by_layer = {}
-    for layer_id, *values in session.execute(query):
-        by_layer[layer_id] = CardCounts(*(float(v) if i == 8 else int(v) for i, v in enumerate(values)))
+    for layer_id, *counts, stability_sum, stability_count in session.execute(query):
+        by_layer[layer_id] = CardCounts(*(int(count) for count in counts), float(stability_sum), int(stability_count))
     layers = session.execute(select(LayerRow.id, LayerRow.title).order_by(LayerRow.position)).all()
     result = [LayerCounts(layer_id, title, by_layer.pop(layer_id, CardCounts())) for layer_id, title in layers]
     unsorted = CardCounts()

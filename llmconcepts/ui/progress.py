@@ -294,8 +294,9 @@ def _summary(console: Console, report: StatsReport) -> None:
     cards = report.cards
     row("Cards", (_number(cards.total), "bold"), f": {_number(cards.new)} new · {_number(cards.learning)} learning"
         f" · {_number(cards.relearning)} relearning")
-    row("", f"{_number(cards.young)} young · {_number(cards.mature)} mature"
-        f" · {_number(cards.suspended)} suspended · {_plural(cards.leeches, 'leech')}".replace("leechs", "leeches"))
+    row("", f"{_number(cards.young)} young · {_number(cards.mature)} mature (stability 21+ days)")
+    leeches = "leech" if cards.leeches == 1 else "leeches"
+    row("", f"{_number(cards.suspended)} suspended · {_number(cards.leeches)} {leeches}")
     stability = cards.mean_stability
     row("Mean stability", "—" if stability is None else (f"{stability:.1f} days", "bold"))
 
@@ -321,7 +322,7 @@ def _mastery(console: Console, report: StatsReport) -> None:
     layers = [layer for layer in report.layers if layer.counts.total]
     if not layers:
         return
-    title_width = min(max(len(layer.title) for layer in layers), 24, max(8, console.width // 3))
+    title_width = min(max(len(layer.title) for layer in layers), 28, max(8, console.width - 30))
     bar_width = max(6, min(40, console.width - title_width - 7))
     for layer in layers:
         counts = layer.counts
