@@ -143,7 +143,8 @@ def test_empty_history_says_how_to_start():
     from sched_helpers import make_bank
 
     listing = rendered(render_list, list_report(NOW, bank=make_bank("kv-cache")), 60)
-    assert " ".join(listing.splitlines()[:2]) == "Nothing studied yet: llmc study introduces these concepts in this order."
+    first_sentence = " ".join(listing.splitlines()[:2])  # wrapped between words at 60 columns
+    assert first_sentence == "Nothing studied yet: llmc study introduces these concepts in this order."
 
 
 def test_bar_lengths_in_eighths():

@@ -22,7 +22,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 if TYPE_CHECKING:
-    from llmconcepts.progress.queries import CardCounts, RetentionCounts
+    from llmconcepts.progress.queries import RetentionCounts
     from llmconcepts.progress.reports import (
         ConceptStatus,
         DueReport,
@@ -285,7 +285,8 @@ def _summary(console: Console, report: StatsReport) -> None:
     def row(label: str, *parts: str | tuple[str, str]) -> None:
         _line(console, (f"{label:<{LABEL_WIDTH}}", "dim"), *parts)
 
-    row("Streak", (_plural(report.current_streak, "day"), "bold"), f" now, longest {_plural(report.longest_streak, 'day')}")
+    row("Streak", (_plural(report.current_streak, "day"), "bold"),
+        f" now, longest {_plural(report.longest_streak, 'day')}")
     target = report.desired_retention
     for label, counts, days in (("Retention", report.retention_7, 7), ("", report.retention_30, 30)):
         row(label, *_retention_parts(counts, days, target))
