@@ -66,6 +66,9 @@ def bank() -> CardBank:
         ("quantisation", "quantization"),  # British spelling
         ("Chinchilla", "scaling-laws"),  # a word of the title
         ("vllm", "paged-attention"),
+        ("spec decoding", "speculative-decoding"),  # a shortened word
+        ("cont batching", "continuous-batching"),
+        ("mixture of exp", "mixture-of-experts"),
     ],
 )
 def test_finds_the_concept(bank: CardBank, query: str, expected: str):
@@ -100,6 +103,18 @@ def test_several_equally_good_matches_are_ambiguous(bank: CardBank):
     with pytest.raises(AmbiguousConceptError) as caught:
         find_concept(bank, "agent")  # react-agents, multi-agent, agent-failures all contain it
     assert caught.value.candidates == ["react-agents", "multi-agent", "agent-failures"]  # curriculum order
+
+
+def test_shortened_words_pick_the_one_name_they_start():
+    # "decoding" alone also ends "autoregressive decoding"; only one name starts "spec ... decoding".
+    bank = bank_of(
+        [
+            ("next-token-prediction", "Next-token prediction", ("autoregressive decoding",)),
+            ("speculative-decoding", "Speculative decoding", ()),
+        ]
+    )
+    assert find_concept(bank, "spec decoding").id == "speculative-decoding"
+    assert find_concept(bank, "autoreg decoding").id == "next-token-prediction"
 
 
 def test_two_concepts_sharing_a_name_are_ambiguous():

@@ -6,7 +6,11 @@ underscore and punctuation mark removed, so ``"kv cache"``, ``"kvcache"`` and
 ``"KV-Cache"`` are all ``"kvcache"``); failing that it scores every name with
 rapidfuzz's ``WRatio`` (a weighted mix of whole-string, partial and token-order
 ratios, 0-100) on both the spaced and the compact form, which forgives small typos
-(``"speculative decodng"``) and abbreviated words (``"flash attn"``).
+(``"speculative decodng"``) and abbreviated words (``"flash attn"``). Between the
+two, a query whose every word starts a word of one concept's name, in order
+(``"spec decoding"``, ``"paged attn"`` is not one, ``"cont batching"`` is), names
+that concept: people shorten words from the end, and partial-ratio scores would
+otherwise tie ``"spec decoding"`` with any name that merely contains ``decoding``.
 
 Only the fuzzy step imports rapidfuzz; an exact id or alias costs nothing.
 """
@@ -78,6 +82,9 @@ def find_concept(bank: CardBank, query: str) -> Concept:
         return exact[0]
     if exact:
         raise AmbiguousConceptError(query, [c.id for c in exact])
+    abbreviated = [c for c in bank.concepts if any(_abbreviates(query, n) for n in concept_names(c))]
+    if len(abbreviated) == 1:
+        return abbreviated[0]
     ranked = _rank(query, bank.concepts, concept_names)
     best_score = ranked[0][0] if ranked else 0.0
     if best_score < MATCH_CUTOFF:
@@ -86,6 +93,22 @@ def find_concept(bank: CardBank, query: str) -> Concept:
     if len(tied) > 1:
         raise AmbiguousConceptError(query, [c.id for c in tied])
     return tied[0]
+
+
+def _abbreviates(query: str, name: str) -> bool:
+    """True when each word of ``query`` starts a word of ``name``, in order, and the
+    query has at least two words (one short word is too weak a signal)."""
+    query_words, name_words = spaced(query).split(), spaced(name).split()
+    if len(query_words) < 2:
+        return False
+    position = 0
+    for word in query_words:
+        while position < len(name_words) and not name_words[position].startswith(word):
+            position += 1
+        if position == len(name_words):
+            return False
+        position += 1
+    return True
 
 
 def nearest_concepts(bank: CardBank, query: str, limit: int = SUGGESTIONS) -> list[str]:
