@@ -19,7 +19,10 @@ from llmconcepts.errors import LlmcError
 
 def main() -> None:
     """Console-script entry point: run the app, turning LlmcError into one line + exit 1."""
+    from llmconcepts.cli import typer_speedup
     from llmconcepts.cli.app import app
+
+    typer_speedup.install()  # before parsing: no pydantic import for values typer returns unchanged
 
     try:
         app(prog_name="llmc")
