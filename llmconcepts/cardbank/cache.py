@@ -84,10 +84,11 @@ def _framed(data: bytes) -> bytes:
 def read_cached_bank(cache_path: Path, key: bytes) -> CardBank | None:
     """The bank stored under ``key``, or None (no cache, other key, or unreadable)."""
     try:
-        blob = cache_path.read_bytes()
-        if blob[:_HEADER_LENGTH] != _header(key):
-            return None
-        bank = pickle.loads(blob[_HEADER_LENGTH:])
+        with cache_path.open("rb") as cached:
+            if cached.read(_HEADER_LENGTH) != _header(key):
+                return None
+            # Straight from the file: a bytes copy of a large bank would add its size to the peak.
+            bank = pickle.load(cached)
     except Exception:  # noqa: BLE001 - a damaged pickle can raise almost anything; parse instead
         return None
     return bank if isinstance(bank, CardBank) else None

@@ -34,7 +34,7 @@ class FacetKind(str, Enum):
 FACET_ORDER: tuple[FacetKind, ...] = (FacetKind.MECHANISM, FacetKind.TRADE_OFF, FacetKind.FAILURE_MODE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceLocation:
     """Where an object was defined: file path and 1-based line."""
 
@@ -45,7 +45,7 @@ class SourceLocation:
         return f"{self.path}:{self.line}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyPoint:
     """One thing a good answer must say.
 
@@ -59,7 +59,7 @@ class KeyPoint:
     cues: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Facet:
     """One schedulable card: a prompt, the model answer and its key points."""
 
@@ -69,7 +69,7 @@ class Facet:
     key_points: tuple[KeyPoint, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Layer:
     """A layer of the curriculum; ``order`` sorts layers (lower first)."""
 
@@ -78,7 +78,7 @@ class Layer:
     order: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Concept:
     """A concept with its three facets.
 
@@ -117,7 +117,7 @@ class Concept:
         return f"{self.id}/{FacetKind(kind).value}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CardRef:
     """A schedulable card: a concept and one of its facets."""
 
@@ -141,7 +141,7 @@ def split_card_id(card_id: str) -> tuple[str, FacetKind]:
     return concept_id, FacetKind(facet)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CardBank:
     """Layers and concepts in curriculum order (layer order, then file order)."""
 
