@@ -21,8 +21,12 @@ def heatmap_days(today: date, weeks: int = HEATMAP_WEEKS) -> list[date]:
     """The heatmap's days: from the Monday ``weeks - 1`` weeks before this week's
     Monday through ``today``, so the grid is ``weeks`` whole columns of Monday..Sunday
     with the current week cut at today."""
-    first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
-    return [first + timedelta(days=offset) for offset in range((today - first).days + 1)]
+    return days_between(today - timedelta(days=today.weekday() + 7 * (weeks - 1)), today)
+
+
+def days_between(first: date, last: date) -> list[date]:
+    """Every day from ``first`` through ``last`` (empty when ``last`` is earlier)."""
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
 def day_boundaries(clock: LearnerClock, days: list[date]) -> list[datetime]:

@@ -178,7 +178,8 @@ class StatsReport:
         current_streak, longest_streak: runs of learner days with study.
         desired_retention: the FSRS setting the retention is compared with.
         retention_7, retention_30: true retention over the last 7 and 30 learner days.
-        ratings, study_seconds: every study rating ever and their summed durations.
+        ratings, study_seconds: every study rating up to the end of today, and their
+            summed recorded durations.
         cards: cards by state over all layers (hidden cards excluded).
         layers: the same per layer, in study order.
     """
@@ -240,26 +241,30 @@ def stats_report(now: datetime) -> StatsReport:
         ConfigError: invalid ``config.toml``. StorageError: the database failed.
     """
     from llmconcepts.progress import queries
-    from llmconcepts.progress.days import day_boundaries, heatmap_days, last_days_window, streaks
-    from llmconcepts.progress.queries import CardCounts
+    from llmconcepts.progress.days import days_between, heatmap_days, last_days_window, streaks
+    from llmconcepts.progress.queries import CardCounts, DayStudy
 
     settings, clock, time = _learner(now)
     with _database(now) as db, db.reading() as session:
-        days = heatmap_days(time.today)
-        per_day = queries.ratings_per_window(session, day_boundaries(clock, days))
-        current, longest = streaks(queries.study_days(session, clock, clock.day_end(time.today)), time.today)
-        ratings, seconds = queries.study_totals(session)
+        heatmap = heatmap_days(time.today)
+        first = queries.first_study(session)
+        # Every learner day from the first study rating (or the heatmap's start) to today, in
+        # one pass over the index: the heatmap, both streaks and the totals all come from it.
+        studied = {} if first is None else queries.study_per_day(
+            session, clock, days_between(min(clock.day_of(first), heatmap[0]), time.today))
+        current, longest = streaks(sorted(studied, reverse=True), time.today)
         layers = tuple(queries.card_counts_by_layer(session))
+        none = DayStudy(0, 0)
         return StatsReport(
             time=time,
-            heatmap=tuple(HeatmapDay(day, count) for day, count in zip(days, per_day)),
+            heatmap=tuple(HeatmapDay(day, studied.get(day, none).ratings) for day in heatmap),
             current_streak=current,
             longest_streak=longest,
             desired_retention=settings.desired_retention,
             retention_7=queries.retention_counts(session, *last_days_window(clock, time.today, 7)),
             retention_30=queries.retention_counts(session, *last_days_window(clock, time.today, 30)),
-            ratings=ratings,
-            study_seconds=seconds,
+            ratings=sum(day.ratings for day in studied.values()),
+            study_seconds=sum(day.milliseconds for day in studied.values()) / 1000,
             cards=sum((layer.counts for layer in layers), CardCounts()),
             layers=layers,
         )
