@@ -35,7 +35,7 @@ def llmc(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-DUE_KEYS = {"version", "now", "today", "timezone", "rollover_hour", "has_history", "scheduled_cards", "due_now",
+DUE_KEYS = {"version", "now", "today", "timezone", "rollover_hour", "has_history", "due_now",
             "due_later_today", "reviews_left_today", "new_available_today", "next_due", "forecast"}
 STATS_KEYS = {"version", "now", "today", "timezone", "rollover_hour", "has_history", "heatmap", "streak",
               "retention", "ratings", "study_seconds", "cards", "mean_stability_days", "layers"}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 
 from llmconcepts.scheduling.fsrs_adapter import LEARNING, RELEARNING, REVIEW
 from llmconcepts.scheduling.history import STUDY_KINDS
@@ -186,20 +186,26 @@ def due_per_window(session: Session, boundaries: Sequence[datetime]) -> list[int
 
 
 def new_cards_available(session: Session, cap: int) -> int:
-    """Active new cards, counted up to ``cap`` (today's new-card quota): the scan stops
-    once the quota is covered."""
+    """Active new cards, counted up to ``cap`` (today's new-card quota).
+
+    A new card is always in the Learning state, so the index on ``state`` narrows the
+    search to new and learning cards, and the count stops once the quota is covered.
+    """
     if cap <= 0:
         return 0
-    inner = select(CardRow.id).where(CardRow.last_review.is_(None), _ACTIVE).limit(cap).subquery()
+    inner = (
+        select(CardRow.id)
+        .where(CardRow.state == LEARNING, CardRow.last_review.is_(None), _ACTIVE)
+        .limit(cap)
+        .subquery()
+    )
     return int(session.scalar(select(func.count()).select_from(inner)) or 0)
 
 
-def scheduled_cards(session: Session) -> int:
-    """Cards that have been studied at least once and are not hidden (suspended included)."""
-    query = select(func.count()).select_from(CardRow).where(
-        CardRow.last_review.is_not(None), CardRow.hidden.is_(False)
-    )
-    return int(session.scalar(query) or 0)
+def any_studied(session: Session) -> bool:
+    """True once any card (hidden ones aside) has been studied; stops at the first."""
+    query = select(exists().where(CardRow.last_review.is_not(None), CardRow.hidden.is_(False)))
+    return bool(session.scalar(query))
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ class DueReport:
     """What is due now, later today, and on each of the next days.
 
     Attributes:
-        scheduled: cards studied at least once (0: nothing is scheduled yet).
+        has_history: some card has been studied (else nothing is scheduled yet).
         due_now: active cards due at or before now.
         due_later_today: active cards due after now, before the learner day ends.
         reviews_left_today: today's review limit minus review-state ratings done today.
@@ -96,17 +96,13 @@ class DueReport:
     """
 
     time: LearnerTime
-    scheduled: int
+    has_history: bool
     due_now: DueCounts
     due_later_today: DueCounts
     reviews_left_today: int
     new_available_today: int
     next_due: datetime | None
     forecast: tuple[ForecastDay, ...]
-
-    @property
-    def has_history(self) -> bool:
-        return self.scheduled > 0
 
     def as_json(self) -> dict[str, Any]:
         def counts(due: DueCounts) -> dict[str, int]:
@@ -115,7 +111,6 @@ class DueReport:
         return {
             **self.time.as_json(),
             "has_history": self.has_history,
-            "scheduled_cards": self.scheduled,
             "due_now": counts(self.due_now),
             "due_later_today": counts(self.due_later_today),
             "reviews_left_today": self.reviews_left_today,
@@ -149,7 +144,7 @@ def due_report(now: datetime, days: int = 7) -> DueReport:
         new_quota = max(settings.new_per_day - done.new, 0)
         return DueReport(
             time=time,
-            scheduled=queries.scheduled_cards(session),
+            has_history=queries.any_studied(session),
             due_now=due_now,
             due_later_today=later,
             reviews_left_today=max(settings.reviews_per_day - done.reviews, 0),
