@@ -269,9 +269,9 @@ def _legend(bounds: tuple[int, int, int]) -> Text:
     ranges = []
     for level, bound in enumerate(bounds, start=1):
         if bound >= low:
-            ranges.append((level, f"{low}" if bound == low else f"{low}-{bound}"))
+            ranges.append((level, _number(low) if bound == low else f"{_number(low)}-{_number(bound)}"))
             low = bound + 1
-    ranges.append((4, f"{low}+"))
+    ranges.append((4, f"{_number(low)}+"))
     text.append(HEAT_GLYPHS[0], style=HEAT_STYLES[0])
     text.append(" 0", style="dim")
     for level, label in ranges:
