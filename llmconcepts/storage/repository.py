@@ -128,6 +128,62 @@ def load_cards(
     return sorted(records, key=lambda record: record.id)
 
 
+def queue_cards(session: Session, due_before: datetime | None) -> Iterator[CardRecord]:
+    """Unhidden cards the study queue can draw on: every new card, and scheduled cards due
+    before ``due_before`` (all of them when None). Streams (one pass, no list)."""
+    table = CardRow.__table__
+    query = select(*table.columns).where(table.c.hidden.is_(False))
+    if due_before is not None:
+        query = query.where(table.c.last_review.is_(None) | (table.c.due < due_before))
+    for row in session.execute(query.execution_options(yield_per=2000)):
+        yield CardRecord(*row)
+
+
+def concept_cards(session: Session, concept_id: str) -> list[CardRecord]:
+    """The unhidden cards of one concept, by id (an index seek on ``cards.concept_id``)."""
+    table = CardRow.__table__
+    query = (
+        select(*table.columns)
+        .where(table.c.concept_id == concept_id, table.c.hidden.is_(False))
+        .order_by(table.c.id)
+    )
+    return [CardRecord(*row) for row in session.execute(query)]
+
+
+def concept_flags(session: Session) -> Iterator[tuple[str, bool, bool]]:
+    """(concept id, introduced, usable) per concept over its unhidden cards: introduced when
+    any card has been reviewed, usable when any card is not suspended. One grouped pass."""
+    table = CardRow.__table__
+    query = select(
+        table.c.concept_id,
+        func.max(case((table.c.last_review.is_not(None), 1), else_=0)),
+        func.max(case((table.c.suspended.is_(False), 1), else_=0)),
+    ).where(table.c.hidden.is_(False)).group_by(table.c.concept_id)
+    for concept_id, introduced, usable in session.execute(query):
+        yield concept_id, bool(introduced), bool(usable)
+
+
+def change_marker(session: Session) -> tuple[object, int] | None:
+    """Something that differs after any other connection (another llmc process, or another
+    open database in this one) committed to the database; None when the backend cannot tell.
+
+    SQLite's ``PRAGMA data_version`` on the session's connection: the value changes when a
+    different connection commits, never for the connection's own commits. It is only
+    comparable on one connection, so the marker holds the DBAPI connection too (compare
+    with :func:`same_marker`).
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return None
+    version = connection.exec_driver_sql("PRAGMA data_version").scalar()
+    return connection.connection.dbapi_connection, int(version)
+
+
+def same_marker(first: tuple[object, int] | None, second: tuple[object, int] | None) -> bool:
+    """True when two :func:`change_marker` values prove nothing else wrote in between."""
+    return first is not None and second is not None and first[0] is second[0] and first[1] == second[1]
+
+
 def cards_due(session: Session, until: datetime) -> list[CardRecord]:
     """Scheduled cards (learning, review, relearning) due before ``until``, earliest first.
 
@@ -143,11 +199,14 @@ def cards_due(session: Session, until: datetime) -> list[CardRecord]:
     return [CardRecord(*row) for row in session.execute(query)]
 
 
-def next_due(session: Session) -> datetime | None:
-    """The earliest due time of any active scheduled card (may be in the past)."""
+def next_due(session: Session, *, unburied_at: datetime | None = None) -> datetime | None:
+    """The earliest due time of any unsuspended, unhidden scheduled card (may be in the past);
+    with ``unburied_at``, cards buried at that time are left out too."""
     query = select(func.min(CardRow.due)).where(
         CardRow.suspended.is_(False), CardRow.hidden.is_(False)
     )
+    if unburied_at is not None:
+        query = query.where(CardRow.buried_until.is_(None) | (CardRow.buried_until <= unburied_at))
     value = session.scalar(query)
     return _utc(value)
 
