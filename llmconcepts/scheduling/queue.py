@@ -11,15 +11,21 @@ new quota); last, learning steps that come due within the learn-ahead window
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
+from itertools import chain, islice
+from operator import itemgetter
 
 from llmconcepts.scheduling.fsrs_adapter import REVIEW
 from llmconcepts.storage.repository import CardRecord
 
 #: Anki's default "Learn ahead limit" (Preferences > Review), 20 minutes.
 LEARN_AHEAD = timedelta(minutes=20)
+
+_DUE, _ID = itemgetter(0), itemgetter(1)  # of a (due, card id) entry
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,16 @@ class Selection:
     order: tuple[str, ...]
     concept_of: Mapping[str, str]
     prerequisites: Mapping[str, tuple[str, ...]]
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Card id -> its index in :attr:`order` (built once, on first use)."""
+        return {card_id: index for index, card_id in enumerate(self.order)}
+
+    @cached_property
+    def concepts(self) -> frozenset[str]:
+        """The selected concept ids."""
+        return frozenset(self.concept_of.values())
 
 
 @dataclass(frozen=True)
@@ -59,80 +75,212 @@ def active(card: CardRecord, now: datetime, buried: frozenset[str] | set[str]) -
     return not (card.suspended or card.hidden or card.is_buried(now) or card.id in buried)
 
 
-def build_queue(
-    selection: Selection,
-    cards: Mapping[str, CardRecord],
-    now: datetime,
-    day_end: datetime,
-    *,
-    new_quota: int,
-    review_quota: int,
-    buried: frozenset[str] | set[str] = frozenset(),
-) -> Queue:
-    """The queue at ``now`` for the selected cards.
+class QueueIndex:
+    """The queue-relevant state of a selection's cards for one learner day, held in memory.
 
-    Args:
-        selection: what the session covers.
-        cards: stored records of the selected cards.
-        now: UTC time.
-        day_end: UTC end of the learner's day.
-        new_quota: new cards that may still be introduced (0 for review-only).
-        review_quota: review cards that may still be studied today.
-        buried: cards buried in this session (in addition to stored burials).
+    It keeps what :meth:`queue` needs and nothing else: the new cards (as positions in
+    curriculum order), the scheduled cards due before the day ends plus the learn-ahead
+    window (or every scheduled card, for cram), which concepts are introduced or have
+    an unsuspended card (for prerequisites), and burial times that end after the day
+    started. Suspended and hidden cards are left out. Build it once with :meth:`load`;
+    after changing a card call :meth:`refresh_concept` with its concept's stored rows.
+    A queue then costs the learning cards, the reviews taken and the new cards scanned,
+    not the size of the bank.
+
+    The caller reloads it when the learner day changes or another process may have
+    written (see ``StudySession``): it is a copy of the database, valid for one day.
     """
-    learning_due: list[CardRecord] = []
-    learning_ahead: list[CardRecord] = []
-    reviews: list[CardRecord] = []
-    new: list[str] = []
-    learning_today = 0
-    new_available = 0
-    introduced = {cards[c].concept_id for c in selection.order if c in cards and not cards[c].is_new}
-    unavailable = _concepts_without_active_cards(selection, cards, now, buried)
-    for card_id in selection.order:
-        card = cards.get(card_id)
-        if card is None or not active(card, now, buried):
-            continue
-        if card.is_new:
-            new_available += 1
-            concept = selection.concept_of[card_id]
-            if all(p in introduced or p in unavailable for p in selection.prerequisites.get(concept, ())):
-                new.append(card_id)
-            continue
-        assert card.due is not None
-        if card.state == REVIEW:
-            if card.due < day_end:
-                reviews.append(card)
-            continue
-        if card.due < day_end:
-            learning_today += 1
-        if card.due <= now:
-            learning_due.append(card)
-        elif card.due <= now + LEARN_AHEAD:
-            learning_ahead.append(card)
-    by_due = lambda card: (card.due, card.id)  # noqa: E731
-    return Queue(
-        learning_due=tuple(c.id for c in sorted(learning_due, key=by_due)),
-        reviews=tuple(c.id for c in sorted(reviews, key=by_due)[: max(review_quota, 0)]),
-        new=tuple(new[: max(new_quota, 0)]),
-        learning_ahead=tuple(c.id for c in sorted(learning_ahead, key=by_due)),
-        learning_today=learning_today,
-        reviews_due_today=len(reviews),
-        new_available=new_available,
-    )
+
+    def __init__(
+        self,
+        selection: Selection,
+        day_start: datetime,
+        day_end: datetime,
+        *,
+        every_scheduled: bool = False,
+    ) -> None:
+        """Args:
+            selection: what the session covers.
+            day_start, day_end: UTC bounds of the learner day the index is valid for.
+            every_scheduled: keep every scheduled card, not only those due by the day's
+                end plus the learn-ahead window (cram studies cards that are not due).
+        """
+        self.selection = selection
+        self._positions = selection.positions
+        self.day_start = day_start
+        self.horizon = None if every_scheduled else day_end + LEARN_AHEAD
+        self._new: list[int] = []  # positions of new cards, ascending
+        self._scheduled: dict[str, CardRecord] = {}
+        self._learning: list[tuple[datetime, str]] = []  # (due, id), ascending
+        self._reviews: list[tuple[datetime, str]] = []
+        self._buried_until: dict[str, datetime] = {}  # only burials that end after day_start
+        self._introduced: set[str] = set()
+        self._unavailable: set[str] = set()
+
+    def load(self, records: Iterable[CardRecord], flags: Iterable[tuple[str, bool, bool]]) -> QueueIndex:
+        """Fill the index from stored rows (``repository.queue_cards`` with
+        :attr:`horizon`, and ``repository.concept_flags``); returns itself."""
+        for record in records:
+            self._put(record)
+        concepts = self.selection.concepts
+        usable = set()
+        for concept, introduced, has_usable in flags:
+            if concept in concepts:
+                if introduced:
+                    self._introduced.add(concept)
+                if has_usable:
+                    usable.add(concept)
+        self._unavailable = set(concepts - usable)
+        return self
+
+    def refresh_concept(self, concept: str, records: Iterable[CardRecord]) -> None:
+        """Take in the stored state of one concept's unhidden cards (after a rating, an
+        undo or a burial changed one of them)."""
+        records = list(records)
+        for record in records:
+            self._drop(record.id)
+            self._put(record)
+        if concept not in self.selection.concepts:
+            return  # prerequisites are only enforced inside the selection
+        self._introduced.discard(concept)
+        if any(not record.is_new for record in records):
+            self._introduced.add(concept)
+        if any(not record.suspended for record in records):
+            self._unavailable.discard(concept)
+        else:
+            self._unavailable.add(concept)
+
+    def _put(self, record: CardRecord) -> None:
+        position = self._positions.get(record.id)
+        if position is None or record.hidden or record.suspended:
+            return
+        if record.is_new:
+            insort(self._new, position)
+        else:
+            assert record.due is not None
+            if self.horizon is not None and record.due >= self.horizon:
+                return
+            self._scheduled[record.id] = record
+            insort(self._reviews if record.state == REVIEW else self._learning, (record.due, record.id))
+        if record.buried_until is not None and record.buried_until > self.day_start:
+            self._buried_until[record.id] = record.buried_until
+
+    def _drop(self, card_id: str) -> None:
+        self._buried_until.pop(card_id, None)
+        record = self._scheduled.pop(card_id, None)
+        if record is not None:
+            ordered = self._reviews if record.state == REVIEW else self._learning
+            del ordered[bisect_left(ordered, (record.due, card_id))]
+            return
+        position = self._positions.get(card_id)
+        at = bisect_left(self._new, position) if position is not None else len(self._new)
+        if at < len(self._new) and self._new[at] == position:
+            del self._new[at]
+
+    # -- reading -----------------------------------------------------------------------
+    def _inactive(self, card_id: str, now: datetime, buried: frozenset[str] | set[str]) -> bool:
+        until = self._buried_until.get(card_id)
+        return card_id in buried or (until is not None and until > now)
+
+    def is_active(self, card_id: str, now: datetime, buried: frozenset[str] | set[str]) -> bool:
+        """The card is in the index (new, or scheduled within its horizon), not suspended,
+        and not buried at ``now``."""
+        known = card_id in self._scheduled or self._is_new(card_id)
+        return known and not self._inactive(card_id, now, buried)
+
+    def _is_new(self, card_id: str) -> bool:
+        position = self._positions.get(card_id)
+        if position is None:
+            return False
+        at = bisect_left(self._new, position)
+        return at < len(self._new) and self._new[at] == position
+
+    def kind_and_due(self, card_id: str) -> tuple[str, datetime | None]:
+        """("new", None) for a new card, else the scheduled card's state name and due."""
+        record = self._scheduled.get(card_id)
+        if record is None:
+            return "new", None
+        return record.state_name, record.due
+
+    def scheduled_by_due(self, now: datetime) -> list[str]:
+        """Scheduled cards active at ``now``, the soonest due first (the cram order)."""
+        merged = sorted(self._learning + self._reviews)
+        return [card_id for _due, card_id in merged if not self._inactive(card_id, now, frozenset())]
+
+    def queue(
+        self,
+        now: datetime,
+        day_end: datetime,
+        *,
+        new_quota: int,
+        review_quota: int,
+        buried: frozenset[str] | set[str] = frozenset(),
+    ) -> Queue:
+        """The queue at ``now``.
+
+        Args:
+            now: UTC time, within the learner day the index was loaded for.
+            day_end: UTC end of that learner day.
+            new_quota: new cards that may still be introduced (0 for review-only).
+            review_quota: review cards that may still be studied today.
+            buried: cards buried in this session (in addition to stored burials).
+        """
+        inactive = {
+            card_id for card_id in chain(buried, self._buried_until) if self._inactive(card_id, now, buried)
+        }
+        learning, reviews = self._learning, self._reviews
+        due_now = bisect_right(learning, now, key=_DUE)
+        due_ahead = bisect_right(learning, now + LEARN_AHEAD, key=_DUE)
+        learning_today = bisect_left(learning, day_end, key=_DUE)
+        reviews_end = reviews_today = bisect_left(reviews, day_end, key=_DUE)
+        for card_id in inactive:
+            record = self._scheduled.get(card_id)
+            if record is not None and record.due < day_end:
+                if record.state == REVIEW:
+                    reviews_today -= 1
+                else:
+                    learning_today -= 1
+        taken: list[str] = []
+        for _due, card_id in islice(reviews, reviews_end):
+            if len(taken) >= review_quota:
+                break
+            if card_id not in inactive:
+                taken.append(card_id)
+        return Queue(
+            learning_due=_ids(islice(learning, due_now), inactive),
+            reviews=tuple(taken),
+            new=self._unlocked_new(new_quota, inactive),
+            learning_ahead=_ids(islice(learning, due_now, due_ahead), inactive),
+            learning_today=learning_today,
+            reviews_due_today=reviews_today,
+            new_available=len(self._new) - sum(1 for card_id in inactive if self._is_new(card_id)),
+        )
+
+    def _unlocked_new(self, quota: int, inactive: set[str]) -> tuple[str, ...]:
+        """The first ``quota`` active new cards in curriculum order whose concept's
+        prerequisites are introduced (or cannot be: every card of theirs suspended)."""
+        chosen: list[str] = []
+        if quota <= 0:
+            return ()
+        order, concept_of = self.selection.order, self.selection.concept_of
+        prerequisites = self.selection.prerequisites
+        introduced, unavailable = self._introduced, self._unavailable
+        for position in self._new:
+            card_id = order[position]
+            if card_id in inactive:
+                continue
+            needs = prerequisites.get(concept_of[card_id], ())
+            if all(p in introduced or p in unavailable for p in needs):
+                chosen.append(card_id)
+                if len(chosen) == quota:
+                    break
+        return tuple(chosen)
 
 
-def _concepts_without_active_cards(
-    selection: Selection, cards: Mapping[str, CardRecord], now: datetime, buried: frozenset[str] | set[str]
-) -> set[str]:
-    """Concepts whose every card is suspended (or missing): they cannot be introduced,
-    so they must not block the concepts that list them as prerequisites."""
-    has_active: dict[str, bool] = {}
-    for card_id in selection.order:
-        concept = selection.concept_of[card_id]
-        card = cards.get(card_id)
-        usable = card is not None and not card.suspended and not card.hidden
-        has_active[concept] = has_active.get(concept, False) or usable
-    return {concept for concept, usable in has_active.items() if not usable}
+def _ids(entries: Iterable[tuple[datetime, str]], leave_out: set[str]) -> tuple[str, ...]:
+    """The card ids of (due, card id) entries, in order, except ``leave_out``."""
+    ids = tuple(map(_ID, entries))  # the usual case (nothing buried) stays at C speed
+    return tuple(card_id for card_id in ids if card_id not in leave_out) if leave_out else ids
 
 
 def pick_next(

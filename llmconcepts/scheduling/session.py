@@ -7,6 +7,16 @@ session that ends abruptly loses at most the rating in flight; what it keeps in
 memory (the undo stack, the card just shown, this session's counts) only shapes
 the rest of the session.
 
+The queue is computed from a :class:`~llmconcepts.scheduling.queue.QueueIndex`: the
+selection's queue-relevant card states for the learner day, read from the database
+once and then kept current in memory. After each rating, undo or burial only the
+touched concept's rows are read again (in the read transaction that builds the next
+queue). The whole index is read again when the learner day changes, or when
+another connection has committed since it was read (another ``llmc`` process:
+SQLite's ``PRAGMA data_version`` on the same connection, checked in that same
+read transaction, changes on any commit but our own). Backends that cannot tell
+reload the index before every card.
+
 Limits: the day's new-card and review quotas are counted over today's log, so a
 second session the same day continues the count. ``SessionOptions.limit`` caps
 the number of distinct cards a session takes up; learning steps of cards already
@@ -19,15 +29,17 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from llmconcepts.errors import LlmcError, UnknownConceptError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from llmconcepts.cardbank.model import CardBank
     from llmconcepts.scheduling.day import LearnerClock
-    from llmconcepts.scheduling.queue import Queue, Selection
+    from llmconcepts.scheduling.queue import Queue, QueueIndex, Selection
     from llmconcepts.scheduling.settings import Settings
     from llmconcepts.storage.engine import Database
     from llmconcepts.storage.repository import CardRecord
@@ -152,13 +164,45 @@ class StudySession:
     _closed: bool = False
     _changes: int = 0  # bumped by every rating, undo and bury of this session
     _queue_cache: tuple | None = field(default=None, repr=False)
+    _index: QueueIndex | None = field(default=None, repr=False)
+    _index_day: date | None = None  # the learner day the index was read for
+    _index_marker: object = field(default=None, repr=False)  # repository.change_marker then
+    _touched: set[str] = field(default_factory=set)  # concepts changed since the index was current
 
     # -- queue -------------------------------------------------------------------------
-    def _records(self) -> dict[str, CardRecord]:
+    def _current_index(self, session: Session, now: datetime) -> QueueIndex:
+        """The queue index, brought up to date inside the caller's read transaction:
+        read whole on a new learner day or after another connection wrote, else only
+        the concepts this session changed since."""
+        from llmconcepts.scheduling.queue import QueueIndex
+        from llmconcepts.storage import repository
+
+        day, start, end = self.clock.today(now)
+        marker = repository.change_marker(session)
+        if self._index is None or day != self._index_day or not repository.same_marker(marker, self._index_marker):
+            index = QueueIndex(self.selection, start, end, every_scheduled=self.options.cram)
+            self._index = index.load(
+                repository.queue_cards(session, index.horizon), repository.concept_flags(session)
+            )
+            self._index_day, self._index_marker = day, marker
+        else:
+            for concept in self._touched:
+                self._index.refresh_concept(concept, repository.concept_cards(session, concept))
+        self._touched.clear()
+        return self._index
+
+    def _changed(self, card_id: str) -> None:
+        """This session changed a card: its concept's rows are read again before the next queue."""
+        self._touched.add(self.selection.concept_of[card_id])
+        self._changes += 1
+
+    def _record(self, card_id: str) -> CardRecord | None:
+        """One unhidden card's stored state."""
         from llmconcepts.storage import repository
 
         with self.db.reading() as session:
-            return {r.id: r for r in repository.load_cards(session, self.selection.order)}
+            record = repository.get_card(session, card_id)
+        return None if record is None or record.hidden else record
 
     def _taken_up(self) -> set[str]:
         return {done.card_id for done in self._done}
@@ -168,8 +212,8 @@ class StudySession:
             return None
         return max(self.options.limit - len(self._taken_up()), 0)
 
-    def _queue(self, now: datetime) -> tuple[Queue, dict[str, CardRecord], int]:
-        """The queue, the records it was built from, and the new-card quota left.
+    def _queue(self, now: datetime) -> tuple[Queue, int]:
+        """The queue and the new-card quota left.
 
         Reused while neither ``now`` nor this session's state changes (the UI asks for
         progress and the next card right after a rating)."""
@@ -180,13 +224,12 @@ class StudySession:
         self._queue_cache = (key, result)
         return result
 
-    def _build_queue(self, now: datetime) -> tuple[Queue, dict[str, CardRecord], int]:
+    def _build_queue(self, now: datetime) -> tuple[Queue, int]:
         from llmconcepts.scheduling.history import today_counts
-        from llmconcepts.scheduling.queue import build_queue
 
-        records = self._records()
         _day, _start, end = self.clock.today(now)
         with self.db.reading() as session:
+            index = self._current_index(session, now)
             counts = today_counts(session, self.clock, now)
         new_quota = max(self.settings.new_per_day - counts.new, 0)
         if self.options.new_limit is not None:
@@ -195,20 +238,13 @@ class StudySession:
         if self.options.review_only:
             new_quota = 0
         review_quota = max(self.settings.reviews_per_day - counts.reviews, 0)
-        queue = build_queue(
-            self.selection, records, now, end,
-            new_quota=new_quota, review_quota=review_quota, buried=self._buried,
-        )
-        return queue, records, new_quota
+        queue = index.queue(now, end, new_quota=new_quota, review_quota=review_quota, buried=self._buried)
+        return queue, new_quota
 
     def _cram_candidates(self, now: datetime) -> list[str]:
-        from llmconcepts.scheduling.queue import active
-
-        records = self._records()
-        return [
-            card_id for card_id in self._cram_pending
-            if card_id in records and active(records[card_id], now, self._buried)
-        ]
+        with self.db.reading() as session:
+            index = self._current_index(session, now)
+        return [card_id for card_id in self._cram_pending if index.is_active(card_id, now, self._buried)]
 
     def next_card(self, now: datetime) -> QueuedCard | None:
         """The card to show next, or None when the session is over.
@@ -218,18 +254,18 @@ class StudySession:
         concept's facets are kept apart when another card is available. Asking again
         before rating (or burying) gives the same card.
         """
-        from llmconcepts.scheduling.operations import kind_of
         from llmconcepts.scheduling.queue import pick_next
 
         now = _utc(now)
         if self.options.cram:
             candidates = self._cram_candidates(now)
             learning: set[str] = set()
-            records = None
         else:
-            queue, records, _quota = self._queue(now)
+            queue, _quota = self._queue(now)
             candidates = list(queue.candidates())
-            learning = set(queue.learning_due) | set(queue.learning_ahead)
+            last = self._last_shown  # pick_next asks only whether the card just shown is a learning step
+            is_step = last is not None and (last in queue.learning_due or last in queue.learning_ahead)
+            learning = {last} if is_step else set()
         slots = self._slots_left()
         if slots == 0:
             taken = self._taken_up()
@@ -237,10 +273,9 @@ class StudySession:
         chosen = pick_next(candidates, self.selection.concept_of, self._last_shown, learning)
         if chosen is None:
             return None
-        if records is None:
-            records = self._records()
-        record = records[chosen]
-        return QueuedCard(chosen, "cram" if self.options.cram else kind_of(record), record.due)
+        assert self._index is not None
+        kind, due = self._index.kind_and_due(chosen)
+        return QueuedCard(chosen, "cram" if self.options.cram else kind, due)
 
     def progress(self, now: datetime) -> Progress:
         """Ratings done and cards left: new (today's quota, or fewer if fewer exist),
@@ -252,7 +287,7 @@ class StudySession:
         if self.options.cram:
             left = len(self._cram_candidates(now))
             return Progress(done, 0, 0, left if slots is None else min(left, slots))
-        queue, _records, new_quota = self._queue(now)
+        queue, new_quota = self._queue(now)
         new_left = min(new_quota, queue.new_available)
         review_left = len(queue.reviews)
         if slots is not None:
@@ -269,7 +304,7 @@ class StudySession:
 
         now = _utc(now)
         if self.options.cram:
-            record = self._records().get(card_id)
+            record = self._record(card_id)
             if record is None:
                 raise LlmcError(f"no card '{card_id}' in this session")
             wait = max(record.due - now, timedelta(0)) if record.due else timedelta(0)
@@ -303,7 +338,7 @@ class StudySession:
             duration_ms=duration_ms, answer=answer, covered=covered,
         )
         self._done.append(_Done(rated.log_id, card_id, rated.kind, rating, duration_ms))
-        self._changes += 1
+        self._changed(card_id)
         self._last_shown = card_id
         if self.options.cram and card_id in self._cram_pending:
             self._cram_pending.remove(card_id)
@@ -327,7 +362,7 @@ class StudySession:
         last = self._done[-1]
         undo_rating(self.db, last.log_id)
         self._done.pop()
-        self._changes += 1
+        self._changed(last.card_id)
         if self.options.cram:
             if last.card_id in self._cram_pending:
                 self._cram_pending.remove(last.card_id)
@@ -344,7 +379,7 @@ class StudySession:
             raise LlmcError(f"card '{card_id}' is not part of this session")
         bury_card(self.db, card_id, self.clock.next_day_start(now))
         self._buried.add(card_id)
-        self._changes += 1
+        self._changed(card_id)
 
     # -- summary -----------------------------------------------------------------------
     def summary(self, now: datetime) -> SessionSummary:
@@ -493,14 +528,9 @@ def open_session(options: SessionOptions, now: datetime, *, bank: CardBank | Non
 
 def _cram_order(session: StudySession, now: datetime) -> list[str]:
     """Introduced, active cards of the selection, the soonest due first."""
-    from llmconcepts.scheduling.queue import active
-
-    records = session._records()
-    introduced = [
-        records[card_id] for card_id in session.selection.order
-        if card_id in records and not records[card_id].is_new and active(records[card_id], now, set())
-    ]
-    return [record.id for record in sorted(introduced, key=lambda r: (r.due, r.id))]
+    with session.db.reading() as db_session:
+        index = session._current_index(db_session, now)
+    return index.scheduled_by_due(now)
 
 
 def dashboard(now: datetime, *, bank: CardBank | None = None) -> Dashboard:
@@ -512,20 +542,20 @@ def dashboard(now: datetime, *, bank: CardBank | None = None) -> Dashboard:
         The same errors as :func:`open_session`.
     """
     from llmconcepts.scheduling.history import streak_days
-    from llmconcepts.scheduling.queue import active
+    from llmconcepts.storage import repository
 
     now = _utc(now)
     with open_session(SessionOptions(), now, bank=bank) as session:
-        queue, records, new_quota = session._queue(now)
-        reviews_now = sum(1 for card_id in queue.reviews if records[card_id].due <= now)
-        upcoming = [
-            r.due for r in records.values() if r.due is not None and active(r, now, set())
-        ]
+        queue, new_quota = session._queue(now)
+        assert session._index is not None
+        reviews_now = sum(1 for card_id in queue.reviews if session._index.kind_and_due(card_id)[1] <= now)
         with session.db.reading() as db_session:
             streak = streak_days(db_session, session.clock, now)
+            # the whole bank is selected and synced, so its cards are the unhidden rows
+            next_due = repository.next_due(db_session, unburied_at=now)
         return Dashboard(
             due_now=len(queue.learning_due) + reviews_now,
             new_available_today=min(new_quota, queue.new_available),
             streak_days=streak,
-            next_due=min(upcoming) if upcoming else None,
+            next_due=next_due,
         )

@@ -1,0 +1,122 @@
+"""The session's in-memory queue index stays equal to what the database says.
+
+A study session reads its cards once and then updates only the cards it changes.
+The reference here is a session opened afresh at the same moment, which reads
+everything from the database: after any mix of ratings, undos, burials, waiting
+(across learner days) and writes by another connection, both must build the same
+queue. A session must also notice another process's writes before its next card.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sched_helpers import make_bank, make_concept, utc, write_config
+
+from llmconcepts.errors import LlmcError
+from llmconcepts.scheduling import admin
+from llmconcepts.scheduling.session import SessionOptions, open_session
+
+START = utc(2026, 6, 1, 12)  # 08:00 in New York
+BANK = make_bank(
+    make_concept("a", "one"),
+    make_concept("b", "one", prerequisites=("a",)),
+    make_concept("c", "two", prerequisites=("b",)),
+    make_concept("d", "two"),
+    layers=("one", "two"),
+)
+CARDS = tuple(ref.id for ref in BANK.cards())
+CONCEPTS = ("a", "b", "c", "d")
+
+actions = st.one_of(
+    st.tuples(st.just("study"), st.integers(1, 4)),
+    st.tuples(st.just("rate"), st.sampled_from(CARDS), st.integers(1, 4)),
+    st.tuples(st.just("undo")),
+    st.tuples(st.just("bury")),
+    st.tuples(st.just("wait"), st.sampled_from([1, 10, 25, 60 * 5, 60 * 20, 60 * 24 * 3])),  # minutes
+    st.tuples(st.just("elsewhere-rate"), st.sampled_from(CARDS), st.integers(1, 4)),
+    st.tuples(st.just("elsewhere-suspend"), st.sampled_from(CONCEPTS), st.booleans()),
+)
+
+
+@pytest.fixture(autouse=True)
+def new_york(monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+
+
+def _act(session: object, action: tuple, now) -> bool:
+    """Carry out one action; True when it went through another connection."""
+    kind = action[0]
+    try:
+        if kind == "study" and (card := session.next_card(now)) is not None:
+            session.rate(card.card_id, action[1], now)
+        elif kind == "rate":
+            session.rate(action[1], action[2], now)
+        elif kind == "undo":
+            session.undo(now)
+        elif kind == "bury" and (card := session.next_card(now)) is not None:
+            session.bury(card.card_id, now)
+        elif kind == "elsewhere-rate":
+            with open_session(SessionOptions(), now, bank=BANK) as other:
+                other.rate(action[1], action[2], now)
+            return True
+        elif kind == "elsewhere-suspend":
+            (admin.suspend if action[2] else admin.unsuspend)(action[1], now, bank=BANK)
+            return True
+    except LlmcError:
+        pass  # a suspended card, or an undo of a card rated elsewhere since: refused, nothing changed
+    return False
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(actions, min_size=1, max_size=15), layer_only=st.booleans())
+def test_the_kept_queue_equals_a_fresh_read_after_every_step(steps, layer_only):
+    options = SessionOptions(layers=("two",) if layer_only else ())
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["LLMC_HOME"] = home
+        write_config("new-per-day = 5\nreviews-per-day = 3\n")
+        now = START
+        with open_session(options, now, bank=BANK) as kept:
+            for action in steps:
+                if action[0] == "wait":
+                    now += timedelta(minutes=action[1])
+                    continue
+                index_before, day_before = kept._index, kept._index_day
+                elsewhere = _act(kept, action, now)
+                # the UI reads the clock for every card; a new moment also skips the
+                # session's per-moment queue cache, so the index itself is compared
+                now += timedelta(seconds=1)
+                with open_session(options, now, bank=BANK) as fresh:
+                    fresh._buried = set(kept._buried)  # what the kept session remembers beyond the database
+                    assert kept._queue(now) == fresh._queue(now)
+                    assert kept.progress(now).review_left == fresh.progress(now).review_left
+                if not elsewhere and index_before is not None and kept._index is not index_before:
+                    assert kept._index_day != day_before  # read whole again only on a new learner day
+
+
+def test_another_process_suspending_the_next_card_is_seen_before_it_is_shown():
+    bank = make_bank("a", "b")
+    with open_session(SessionOptions(), START, bank=bank) as session:
+        first = session.next_card(START)
+        assert first.card_id == "a/mechanism"
+        admin.suspend("a", START, bank=bank)  # another connection, as another llmc process would
+        later = START + timedelta(seconds=5)
+        assert session.next_card(later).card_id == "b/mechanism"
+        assert session.progress(later).new_left == 3  # b's three cards; a's are suspended
+
+
+def test_a_new_learner_day_in_the_same_session_reads_the_day_afresh():
+    write_config("fuzz = false\nnew-per-day = 1\n")
+    bank = make_bank("a", "b")
+    with open_session(SessionOptions(), START, bank=bank) as session:
+        outcome = session.rate("a/mechanism", 4, START)  # Easy: a review card, due in 8 days
+        assert outcome.interval == timedelta(days=8)  # round(w3 = 8.2956) days, FSRS-6 defaults
+        assert session.next_card(START) is None  # the day's one new card is taken
+        due_day = START + timedelta(days=8)  # same session, eight learner days later
+        progress = session.progress(due_day)
+        assert (progress.review_left, progress.new_left) == (1, 1)
