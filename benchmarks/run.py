@@ -243,7 +243,7 @@ def _floor_rss(ctx: Context) -> float:
 
 
 def study_rows(ctx: Context, sizes: Sizes) -> list[Row]:
-    from study_latency import measure
+    from study_latency import measure, report
 
     runs = ctx.runs(7)
     env = ctx.env("history-100k")
@@ -260,11 +260,11 @@ def study_rows(ctx: Context, sizes: Sizes) -> list[Row]:
         if not samples:
             rows.append(Row(name, "ms", None, note="not measured: nothing was due"))
             continue
-        ordered = sorted(samples)
-        value = statistics.median(ordered)
-        p90 = ordered[max(0, round(0.9 * len(ordered)) - 1)]
+        figures = report(samples)
+        value = figures["median_ms"]
         rows.append(Row(name, "ms", value, target="< 50 ms", passed=value < 50,
-                        note=f"{len(ordered)} ratings in one session; p90 {p90:.1f} ms", runs=len(ordered)))
+                        note=f"{len(samples)} ratings in one session; p90 {figures['p90_ms']:.1f} ms",
+                        runs=len(samples)))
     return rows
 
 
@@ -282,14 +282,14 @@ def study_memory_row(ctx: Context, sizes: Sizes) -> Row:
                note=f"session took {sample.ms / 1000:.1f} s", runs=1)
 
 
-def export_rows(ctx: Context) -> list[Row]:
+def export_rows(ctx: Context, sizes: Sizes) -> list[Row]:
     rows = []
     if not command_exists(ctx, "export", "anki"):
         return [Row("llmc export anki --all", "ms", None, note="not measured: no `export anki` command yet")]
     out = ctx.work / "exports"
     out.mkdir(exist_ok=True)
     for home, label, runs, target in (("empty", "built-in bank", ctx.runs(5), None),
-                                      ("user-bank-10k", "10,002-card user bank", ctx.runs(3), 5000.0)):
+                                      ("user-bank-10k", f"{3 * sizes.user_bank_concepts:,}-card user bank", ctx.runs(3), 5000.0)):
         argv = ctx.llmc + ["export", "anki", "--all", "-o", str(out / f"{home}.apkg"), "--force"]
         samples, base = interleaved(Cmd(argv, ctx.env(home)), Cmd(python("import genanki, typer"), ctx.env(home)),
                                     runs)
@@ -395,12 +395,6 @@ def table(rows: list[Row]) -> list[str]:
     return lines
 
 
-def llmc_command() -> list[str]:
-    """The ``llmc`` console script beside this interpreter (what a learner runs)."""
-    script = Path(sys.executable).with_name("llmc")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "llmconcepts"]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=float, default=1.0, help="scale the number of runs of every row")
@@ -422,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("NO_COLOR", None)
     work = args.keep or Path(tempfile.mkdtemp(prefix="llmc-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    from progress_bench import llmc_command
+
     ctx = Context(work, llmc_command(), args.runs)
     layout(ctx)
     try:
@@ -434,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         for title, make in (("start-up", lambda: start_up_rows(ctx)),
                             ("due and stats", lambda: progress_rows(ctx, sizes)),
                             ("study", lambda: study_rows(ctx, sizes)),
-                            ("export", lambda: export_rows(ctx)),
+                            ("export", lambda: export_rows(ctx, sizes)),
                             ("study memory", lambda: [study_memory_row(ctx, sizes)])):
             step = time.perf_counter()
             try:
