@@ -288,8 +288,9 @@ def export_rows(ctx: Context, sizes: Sizes) -> list[Row]:
         return [Row("llmc export anki --all", "ms", None, note="not measured: no `export anki` command yet")]
     out = ctx.work / "exports"
     out.mkdir(exist_ok=True)
+    user_bank = f"{3 * sizes.user_bank_concepts:,}-card user bank"
     for home, label, runs, target in (("empty", "built-in bank", ctx.runs(5), None),
-                                      ("user-bank-10k", f"{3 * sizes.user_bank_concepts:,}-card user bank", ctx.runs(3), 5000.0)):
+                                      ("user-bank-10k", user_bank, ctx.runs(3), 5000.0)):
         argv = ctx.llmc + ["export", "anki", "--all", "-o", str(out / f"{home}.apkg"), "--force"]
         samples, base = interleaved(Cmd(argv, ctx.env(home)), Cmd(python("import genanki, typer"), ctx.env(home)),
                                     runs)
