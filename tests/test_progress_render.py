@@ -167,3 +167,17 @@ def test_heat_levels_are_quartiles_of_days_with_study():
     assert bounds == (2, 4, 6)
     assert [heat_level(count, bounds) for count in (0, 1, 2, 3, 4, 5, 6, 7, 8)] == [0, 1, 1, 2, 2, 3, 3, 4, 4]
     assert heat_levels([0, 0]) == (0, 0, 0)
+
+
+def test_due_says_when_the_next_card_comes_when_nothing_is_due(bank):
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from llmconcepts.progress.queries import DueCounts
+
+    report = replace(due_report(NOW, days=2), due_now=DueCounts(0, 0), next_due=NOW + timedelta(hours=3))
+    lines = rendered(render_due, report, 60).splitlines()
+    # 15:00 EDT + 3 h = 18:00 the same learner day
+    assert "Next due       in 3h (today 18:00)" in lines
+    later = replace(report, next_due=NOW + timedelta(days=2, hours=1))  # Sat 03-14 16:00 EDT
+    assert "Next due       in 2d (Sat 14 Mar 16:00)" in rendered(render_due, later, 60).splitlines()
