@@ -4,7 +4,8 @@ A study session reads its cards once and then updates only the cards it changes.
 The reference here is a session opened afresh at the same moment, which reads
 everything from the database: after any mix of ratings, undos, burials, waiting
 (across learner days) and writes by another connection, both must build the same
-queue. A session must also notice another process's writes before its next card.
+queue, and the dashboard's counts must be that queue's. A session must also notice
+another process's writes before its next card.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sched_helpers import make_bank, make_concept, utc, write_config
 
 from llmconcepts.errors import LlmcError
 from llmconcepts.scheduling import admin
-from llmconcepts.scheduling.session import SessionOptions, open_session
+from llmconcepts.scheduling.session import SessionOptions, dashboard, open_session
 
 START = utc(2026, 6, 1, 12)  # 08:00 in New York
 BANK = make_bank(
@@ -95,8 +96,19 @@ def test_the_kept_queue_equals_a_fresh_read_after_every_step(steps, layer_only):
                     fresh._buried = set(kept._buried)  # what the kept session remembers beyond the database
                     assert kept._queue(now) == fresh._queue(now)
                     assert kept.progress(now).review_left == fresh.progress(now).review_left
+                if not layer_only and not kept._buried:
+                    _assert_dashboard_agrees(kept, now)
                 if not elsewhere and index_before is not None and kept._index is not index_before:
                     assert kept._index_day != day_before  # read whole again only on a new learner day
+
+
+def _assert_dashboard_agrees(session, now) -> None:
+    """The dashboard's SQL counts are the figures of the whole-bank queue."""
+    queue, new_quota = session._queue(now)
+    board = dashboard(now, bank=BANK)
+    reviews_now = [card for card in queue.reviews if session._index.kind_and_due(card)[1] <= now]
+    assert board.due_now == len(queue.learning_due) + len(reviews_now)
+    assert board.new_available_today == min(new_quota, queue.new_available)
 
 
 def test_another_process_suspending_the_next_card_is_seen_before_it_is_shown():
@@ -120,3 +132,23 @@ def test_a_new_learner_day_in_the_same_session_reads_the_day_afresh():
         due_day = START + timedelta(days=8)  # same session, eight learner days later
         progress = session.progress(due_day)
         assert (progress.review_left, progress.new_left) == (1, 1)
+
+
+def test_dashboard_counts_by_hand():
+    write_config("fuzz = false\n")
+    bank = make_bank("a", "b", "c", "d")
+    with open_session(SessionOptions(), START, bank=bank) as session:
+        for card in ("a/mechanism", "b/mechanism", "c/mechanism"):
+            session.rate(card, 4, START)  # Easy: review cards, due in 8 days
+        session.rate("d/mechanism", 1, START)  # Again: learning, due in 1 minute
+    admin.suspend("c/trade_off", START, bank=bank)
+    day = START + timedelta(days=8)
+    with open_session(SessionOptions(), day, bank=bank) as session:
+        session.rate("a/mechanism", 1, day)  # a lapse: relearning, due in 10 minutes
+        session.bury("b/mechanism", day)
+    board = dashboard(day + timedelta(minutes=11), bank=bank)
+    # due now: d (learning step since day 1) and a (relearning step), plus the review c;
+    # b is buried. New: 12 cards - 4 studied - c/trade_off suspended = 7, under the 10 a day.
+    assert (board.due_now, board.new_available_today) == (3, 7)
+    assert board.next_due == START + timedelta(minutes=1)
+    assert board.streak_days == 1  # nothing on the seven days in between

@@ -500,9 +500,7 @@ def open_session(options: SessionOptions, now: datetime, *, bank: CardBank | Non
     """
     from llmconcepts.scheduling.day import clock_for
     from llmconcepts.scheduling.fsrs_adapter import build_scheduler
-    from llmconcepts.scheduling.operations import sync_bank
     from llmconcepts.scheduling.settings import load_settings
-    from llmconcepts.storage.engine import open_database
 
     now = _utc(now)
     for name, value in (("new", options.new_limit), ("limit", options.limit)):
@@ -512,9 +510,8 @@ def open_session(options: SessionOptions, now: datetime, *, bank: CardBank | Non
     if bank is None:
         bank = _load_bank()
     selection = select_cards(bank, options)
-    db = open_database(now)
+    db = _synced_database(bank, now)
     try:
-        sync_bank(db, bank, now)
         session = StudySession(
             db, bank, settings, clock_for(settings), options, selection, build_scheduler(settings)
         )
@@ -524,6 +521,20 @@ def open_session(options: SessionOptions, now: datetime, *, bank: CardBank | Non
         db.close()
         raise
     return session
+
+
+def _synced_database(bank: CardBank, now: datetime) -> Database:
+    """The open database with the bank synced into it (closed again if the sync fails)."""
+    from llmconcepts.scheduling.operations import sync_bank
+    from llmconcepts.storage.engine import open_database
+
+    db = open_database(now)
+    try:
+        sync_bank(db, bank, now)
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 def _cram_order(session: StudySession, now: datetime) -> list[str]:
@@ -538,24 +549,34 @@ def dashboard(now: datetime, *, bank: CardBank | None = None) -> Dashboard:
     reviews due, within today's review quota), new cards still available today,
     the study streak and the next due time of any active card.
 
+    The same figures a session over the whole bank shows (its queue's learning steps
+    due, reviews due by now within the quota, new cards within the quota), counted by
+    one SQL statement instead of building the queue: after the sync, the bank's cards
+    are exactly the unhidden rows.
+
     Raises:
         The same errors as :func:`open_session`.
     """
-    from llmconcepts.scheduling.history import streak_days
+    from llmconcepts.scheduling.day import clock_for
+    from llmconcepts.scheduling.history import streak_days, today_counts
+    from llmconcepts.scheduling.settings import load_settings
     from llmconcepts.storage import repository
 
     now = _utc(now)
-    with open_session(SessionOptions(), now, bank=bank) as session:
-        queue, new_quota = session._queue(now)
-        assert session._index is not None
-        reviews_now = sum(1 for card_id in queue.reviews if session._index.kind_and_due(card_id)[1] <= now)
-        with session.db.reading() as db_session:
-            streak = streak_days(db_session, session.clock, now)
-            # the whole bank is selected and synced, so its cards are the unhidden rows
-            next_due = repository.next_due(db_session, unburied_at=now)
-        return Dashboard(
-            due_now=len(queue.learning_due) + reviews_now,
-            new_available_today=min(new_quota, queue.new_available),
-            streak_days=streak,
-            next_due=next_due,
-        )
+    settings = load_settings()
+    db = _synced_database(bank if bank is not None else _load_bank(), now)
+    clock = clock_for(settings)
+    try:
+        with db.reading() as session:
+            counts = today_counts(session, clock, now)
+            cards = repository.active_counts(session, now)
+            streak = streak_days(session, clock, now)
+    finally:
+        db.close()
+    review_quota = max(settings.reviews_per_day - counts.reviews, 0)
+    return Dashboard(
+        due_now=cards.learning_due + min(review_quota, cards.reviews_due),  # reviews go earliest due first
+        new_available_today=min(max(settings.new_per_day - counts.new, 0), cards.new),
+        streak_days=streak,
+        next_due=cards.next_due,
+    )

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, exists, func, select
+from sqlalchemy import ColumnElement, bindparam, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from llmconcepts.storage.models import KIND_REVIEW, CardRow, ReviewLogRow
@@ -199,16 +199,53 @@ def cards_due(session: Session, until: datetime) -> list[CardRecord]:
     return [CardRecord(*row) for row in session.execute(query)]
 
 
-def next_due(session: Session, *, unburied_at: datetime | None = None) -> datetime | None:
-    """The earliest due time of any unsuspended, unhidden scheduled card (may be in the past);
-    with ``unburied_at``, cards buried at that time are left out too."""
+def next_due(session: Session) -> datetime | None:
+    """The earliest due time of any active scheduled card (may be in the past)."""
     query = select(func.min(CardRow.due)).where(
         CardRow.suspended.is_(False), CardRow.hidden.is_(False)
     )
-    if unburied_at is not None:
-        query = query.where(CardRow.buried_until.is_(None) | (CardRow.buried_until <= unburied_at))
     value = session.scalar(query)
     return _utc(value)
+
+
+@dataclass(frozen=True)
+class ActiveCounts:
+    """Unhidden cards neither suspended nor buried at a moment, counted in one pass.
+
+    Attributes:
+        learning_due: learning and relearning cards due by then.
+        reviews_due: review cards due by then.
+        new: new cards.
+        next_due: the earliest due time among them (None: none is scheduled).
+    """
+
+    learning_due: int
+    reviews_due: int
+    new: int
+    next_due: datetime | None
+
+
+def active_counts(session: Session, now: datetime) -> ActiveCounts:
+    """:class:`ActiveCounts` at ``now``: one aggregate statement over the cards table."""
+    cards = CardRow.__table__.c
+    due_now = cards.last_review.is_not(None) & (cards.due <= now)
+    query = select(
+        _count_where(due_now & (cards.state != 2)),
+        _count_where(due_now & (cards.state == 2)),
+        _count_where(cards.last_review.is_(None)),
+        func.min(cards.due),
+    ).where(
+        cards.hidden.is_(False),
+        cards.suspended.is_(False),
+        cards.buried_until.is_(None) | (cards.buried_until <= now),
+    )
+    learning, reviews, new, first_due = session.execute(query).one()
+    return ActiveCounts(int(learning), int(reviews), int(new), _utc(first_due))
+
+
+def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """SQL: the number of rows meeting ``condition`` (0 for none)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def _utc(value: datetime | str | None) -> datetime | None:
