@@ -140,7 +140,9 @@ def build_history(home: Path, cards_dir: Path | None, spec: HistorySpec, *, base
             "reviews": spec.reviews, "templates": len(history)}
 
 
-def _copy_plan(ids, templates, simulated, spec: HistorySpec, rng: random.Random) -> list[tuple[str, str, int]]:
+def _copy_plan(
+    ids, templates, simulated, spec: HistorySpec, rng: random.Random
+) -> list[tuple[str, str, int]]:
     """Which template each card copies and by how many seconds it is shifted."""
     window_end = spec.end - timedelta(days=1)
     window_start = window_end - timedelta(days=spec.days)
@@ -178,29 +180,35 @@ def _replicate(database: Path, plan: list[tuple[str, str, int]]) -> None:
         connection.execute("PRAGMA synchronous = OFF")
         connection.execute("PRAGMA temp_store = MEMORY")
         connection.execute("PRAGMA cache_size = -262144")
-        indexes = [sql for (sql,) in connection.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'review_log' AND sql IS NOT NULL")]
+        indexes = connection.execute(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'index' AND tbl_name = 'review_log' AND sql IS NOT NULL"
+        ).fetchall()
         connection.execute("BEGIN IMMEDIATE")
-        for name, in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'review_log' "
-                "AND sql IS NOT NULL").fetchall():
+        for name, _sql in indexes:
             connection.execute(f'DROP INDEX "{name}"')
-        connection.execute("CREATE TEMP TABLE plan (card_id TEXT PRIMARY KEY, template_id TEXT, shift INTEGER)")
+        connection.execute(
+            "CREATE TEMP TABLE plan (card_id TEXT PRIMARY KEY, template_id TEXT, shift INTEGER)"
+        )
         connection.executemany("INSERT INTO plan VALUES (?, ?, ?)", plan)
         card_times = set(_datetime_columns(CardRow.__table__))
         copied = ["state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses", "leech"]
         assignments = ", ".join(
-            f"{name} = {_shifted('source.' + name) if name in card_times else 'source.' + name}" for name in copied
+            f"{name} = {_shifted('source.' + name) if name in card_times else 'source.' + name}"
+            for name in copied
         )
         connection.execute(
-            f"UPDATE cards SET {assignments} FROM (SELECT plan.card_id AS target, plan.shift AS shift, cards.* "
-            "FROM plan JOIN cards ON cards.id = plan.template_id WHERE plan.card_id <> plan.template_id) AS source "
+            f"UPDATE cards SET {assignments} FROM "
+            "(SELECT plan.card_id AS target, plan.shift AS shift, cards.* FROM plan "
+            "JOIN cards ON cards.id = plan.template_id WHERE plan.card_id <> plan.template_id) AS source "
             "WHERE cards.id = source.target"
         )
         log_times = set(_datetime_columns(ReviewLogRow.__table__))
         columns = [c.name for c in ReviewLogRow.__table__.columns if c.name != "id"]
         values = ", ".join(
-            "plan.card_id" if name == "card_id" else _shifted("log." + name) if name in log_times else "log." + name
+            "plan.card_id" if name == "card_id"
+            else _shifted("log." + name) if name in log_times
+            else "log." + name
             for name in columns
         )
         connection.execute("CREATE TEMP TABLE template_log AS SELECT * FROM review_log")
@@ -210,7 +218,7 @@ def _replicate(database: Path, plan: list[tuple[str, str, int]]) -> None:
             "FROM template_log AS log JOIN plan ON plan.template_id = log.card_id "
             f"ORDER BY {columns.index('reviewed_at') + 1}"
         )
-        for sql in indexes:
+        for _name, sql in indexes:
             connection.execute(sql)
         connection.execute("COMMIT")
         connection.execute("PRAGMA journal_mode = WAL")
@@ -226,10 +234,10 @@ def _shifted(column: str) -> str:
 
 def _check_datetime_format(connection: sqlite3.Connection) -> None:
     """The SQL in :func:`_shifted` relies on SQLAlchemy's SQLite storage format."""
+    two = "[0-9]" * 2
+    pattern = f"{two * 2}-{two}-{two} {two}:{two}:{two}.{two * 3}"
     odd = connection.execute(
-        "SELECT reviewed_at FROM review_log WHERE reviewed_at NOT GLOB "
-        "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]' "
-        "LIMIT 1"
+        "SELECT reviewed_at FROM review_log WHERE reviewed_at NOT GLOB ? LIMIT 1", (pattern,)
     ).fetchone()
     if odd is not None:
         raise SystemExit(f"unexpected datetime format in review_log: {odd[0]!r}")

@@ -116,7 +116,9 @@ class Context:
 # -- running children ---------------------------------------------------------------------------
 
 
-def run_child(argv: list[str], env: dict[str, str], *, stdin: bytes = b"", until: bytes | None = None) -> Sample:
+def run_child(
+    argv: list[str], env: dict[str, str], *, stdin: bytes = b"", until: bytes | None = None
+) -> Sample:
     """Run one fresh process; its wall time to exit (or until ``until`` appears on its
     standard output) and its own peak RSS (``os.wait4``, not the largest child so far).
 
@@ -185,7 +187,8 @@ def median_ms(samples: list[Sample]) -> float:
 
 def command_exists(ctx: Context, *words: str) -> bool:
     """Whether this checkout's llmc has the command (some are written in parallel)."""
-    result = subprocess.run(ctx.llmc + [*words, "--help"], env=ctx.env("empty"), capture_output=True)
+    argv = ctx.llmc + [*words, "--help"]
+    result = subprocess.run(argv, env=ctx.env("empty"), capture_output=True, check=False)
     return result.returncode == 0
 
 
@@ -199,21 +202,22 @@ def python(code: str) -> list[str]:
 def ratio_row(name: str, command: Cmd, floor_name: str, floor: Cmd, limit: float, runs: int) -> Row:
     mine, base = interleaved(command, floor, runs)
     value, floor_value = median_ms(mine), median_ms(base)
-    return Row(name, "ms", value, floor_name, floor_value, f"≤ {limit}x floor", value <= limit * floor_value,
-               runs=runs)
+    passed = value <= limit * floor_value
+    return Row(name, "ms", value, floor_name, floor_value, f"≤ {limit}x floor", passed, runs=runs)
 
 
 def start_up_rows(ctx: Context) -> list[Row]:
     env = ctx.env("empty")
+    explain = Cmd(ctx.llmc + ["explain", "kv-cache"], env)
     return [
         ratio_row("llmc --help", Cmd(ctx.llmc + ["--help"], env), "import typer",
                   Cmd(python("import typer"), env), 1.5, ctx.runs(15)),
-        ratio_row("llmc explain kv-cache", Cmd(ctx.llmc + ["explain", "kv-cache"], env),
-                  "import numpy, rich, typer", Cmd(python("import numpy, rich, typer"), env), 1.3, ctx.runs(15)),
+        ratio_row("llmc explain kv-cache", explain, "import numpy, rich, typer",
+                  Cmd(python("import numpy, rich, typer"), env), 1.3, ctx.runs(15)),
         # `import rich` loads little of rich; anything that prints with it needs rich.console too.
-        ratio_row("llmc explain kv-cache (floor with rich.console)", Cmd(ctx.llmc + ["explain", "kv-cache"], env),
-                  "import numpy, rich.console, typer", Cmd(python("import numpy, rich.console, typer"), env), 1.3,
-                  ctx.runs(9)),
+        ratio_row("llmc explain kv-cache (floor with rich.console)", explain,
+                  "import numpy, rich.console, typer",
+                  Cmd(python("import numpy, rich.console, typer"), env), 1.3, ctx.runs(9)),
     ]
 
 
@@ -221,9 +225,11 @@ def progress_rows(ctx: Context, sizes: Sizes) -> list[Row]:
     """`llmc due` and `llmc stats` on the heavy history, each beside the light one."""
     rows = []
     big, small = f"{sizes.big_reviews:,}", f"{sizes.small_reviews:,}"
-    for command, runs, target in (("due", ctx.runs(7), "≤ 1.5x floor, < 1 s"), ("stats", ctx.runs(5), "< 1 s")):
+    targets = (("due", ctx.runs(7), "≤ 1.5x floor, < 1 s"), ("stats", ctx.runs(5), "< 1 s"))
+    for command, runs, target in targets:
         if not command_exists(ctx, command):
-            rows.append(Row(f"llmc {command}", "ms", None, note=f"not measured: this llmc has no `{command}` yet"))
+            missing = f"not measured: this llmc has no `{command}` yet"
+            rows.append(Row(f"llmc {command}", "ms", None, note=missing))
             continue
         heavy, light = interleaved(Cmd(ctx.llmc + [command], ctx.env("history-1m")),
                                    Cmd(ctx.llmc + [command], ctx.env("history-1k")), runs)
@@ -251,7 +257,8 @@ def study_rows(ctx: Context, sizes: Sizes) -> list[Row]:
                               Cmd(python("import sqlalchemy, fsrs, rich, typer"), env), runs)
     rows = [Row(f"llmc study --plain to the first prompt, {sizes.study_reviews:,} reviews", "ms",
                 median_ms(first), "import sqlalchemy, fsrs, rich, typer", median_ms(base), runs=runs)]
-    for home, cards in (("history-100k-builtin", "built-in bank"), ("history-100k", f"{sizes.study_cards:,} cards")):
+    histories = (("history-100k-builtin", "built-in bank"), ("history-100k", f"{sizes.study_cards:,} cards"))
+    for home, cards in histories:
         session = ctx.work / f"{home}-session"
         shutil.rmtree(session, ignore_errors=True)
         shutil.copytree(ctx.homes[home], session)  # ratings change the history: keep the original
@@ -277,7 +284,8 @@ def study_memory_row(ctx: Context, sizes: Sizes) -> Row:
     """
     Cmd(ctx.llmc + ["study", "--plain"], ctx.env("history-1m")).run()
     sample = Cmd(ctx.llmc + ["study", "--plain"], ctx.env("history-1m"), stdin=b"\n3\n" * 3).run()
-    return Row(f"peak RSS, llmc study --plain (3 ratings), {sizes.big_reviews:,} reviews", "MB", sample.rss_mb,
+    name = f"peak RSS, llmc study --plain (3 ratings), {sizes.big_reviews:,} reviews"
+    return Row(name, "MB", sample.rss_mb,
                "import numpy, rich, typer", _floor_rss(ctx), "< 200 MB", sample.rss_mb < 200,
                note=f"session took {sample.ms / 1000:.1f} s", runs=1)
 
@@ -292,8 +300,8 @@ def export_rows(ctx: Context, sizes: Sizes) -> list[Row]:
     for home, label, runs, target in (("empty", "built-in bank", ctx.runs(5), None),
                                       ("user-bank-10k", user_bank, ctx.runs(3), 5000.0)):
         argv = ctx.llmc + ["export", "anki", "--all", "-o", str(out / f"{home}.apkg"), "--force"]
-        samples, base = interleaved(Cmd(argv, ctx.env(home)), Cmd(python("import genanki, typer"), ctx.env(home)),
-                                    runs)
+        floor = Cmd(python("import genanki, typer"), ctx.env(home))
+        samples, base = interleaved(Cmd(argv, ctx.env(home)), floor, runs)
         value = median_ms(samples)
         rows.append(Row(f"llmc export anki --all, {label}", "ms", value, "import genanki, typer",
                         median_ms(base), "< 5 s" if target else "", (value < target) if target else None,
@@ -342,7 +350,8 @@ def build(work: Path, sizes: Sizes) -> None:
     _say(f"  {sizes.big_cards:,}-card bank parsed and synced", step)
     for name, reviews in (("history-1k", sizes.small_reviews), ("history-1m", sizes.big_reviews)):
         step = time.perf_counter()
-        fixtures.build_history(work / name, bank, fixtures.history_spec(sizes.big_cards, reviews, end), base=base)
+        spec = fixtures.history_spec(sizes.big_cards, reviews, end)
+        fixtures.build_history(work / name, bank, spec, base=base)
         _say(f"  {name}: {reviews:,} reviews", step)
     step = time.perf_counter()
     fixtures.build_history(work / "history-100k-builtin", None,
@@ -351,7 +360,7 @@ def build(work: Path, sizes: Sizes) -> None:
     fixtures.write_synthetic_bank(study_home / "cards", sizes.study_cards - builtin)
     fixtures.build_history(study_home, study_home / "cards",
                            fixtures.history_spec(sizes.study_cards, sizes.study_reviews, end))
-    _say(f"  history-100k: {sizes.study_reviews:,} reviews on {builtin} and {sizes.study_cards:,} cards", step)
+    _say(f"  history-100k: {sizes.study_reviews:,} reviews, {builtin} and {sizes.study_cards:,} cards", step)
     step = time.perf_counter()
     user_bank = work / LAYOUT["user-bank-10k"]
     user_bank.mkdir()
@@ -384,9 +393,9 @@ def machine() -> list[str]:
     except OSError:
         pass
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return [f"Machine: {model}, {os.cpu_count()} cores; Python {platform.python_version()} "
-            f"({sys.executable}); {platform.system()} {platform.release()}",
-            f"Load average (1, 5, 15 min) at start: {load}"]
+    described = (f"Machine: {model}, {os.cpu_count()} cores; Python {platform.python_version()} "
+                 f"({sys.executable}); {platform.system()} {platform.release()}")
+    return [described, f"Load average (1, 5, 15 min) at start: {load}"]
 
 
 def table(rows: list[Row]) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,7 @@ def test_copies_replay_to_the_cards_table(tmp_path, monkeypatch, builtin_cards):
 
     # At most 5 + 10 distinct shapes (ratings and gaps between them): the templates.
     shapes = {
-        (tuple(e.rating for e in rows), tuple(b.reviewed_at - a.reviewed_at for a, b in zip(rows, rows[1:])))
+        (tuple(e.rating for e in rows), tuple(b.reviewed_at - a.reviewed_at for a, b in pairwise(rows)))
         for rows in per_card.values()
     }
     assert len(shapes) <= 15 < len(per_card)

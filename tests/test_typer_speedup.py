@@ -45,7 +45,7 @@ def test_shortcut_matches_typer_for_every_parameter_and_value():
     from typer import _click as click
 
     original = _unpatched_process_value()
-    assert "get_runtime_param" in original.__code__.co_names, "typer's internals changed: review typer_speedup"
+    assert "get_runtime_param" in original.__code__.co_names, "typer changed: review typer_speedup"
     assert typer_speedup.install()
     patched = _TyperParameter.process_value
     assert getattr(patched, "_llmc_shortcut", False)
@@ -72,7 +72,7 @@ def test_llmc_due_and_study_help_do_not_import_pydantic(tmp_path):
             "from llmconcepts.cli import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print('pydantic' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if "No such command" in result.stderr:
         pytest.skip("this checkout has no `llmc due` yet")
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr

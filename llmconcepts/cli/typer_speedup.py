@@ -70,7 +70,8 @@ def _plain_coercion(param: Any, value: Any) -> Any:
         return _ADAPTER
     annotation = descriptor.annotation
     if multi:
-        if annotation == list[str] and isinstance(value, (list, tuple)) and all(type(v) is str for v in value):
+        strings = isinstance(value, (list, tuple)) and all(type(v) is str for v in value)
+        if annotation == list[str] and strings:
             return list(value)
         return _ADAPTER
     if annotation is str and type(value) is str:
@@ -88,6 +89,7 @@ def _plain_int(value: Any, info: Any) -> Any:
     else:
         return _ADAPTER
     low, high = getattr(info, "min", None), getattr(info, "max", None)
-    if getattr(info, "clamp", False) or (low is not None and number < low) or (high is not None and number > high):
+    out_of_range = (low is not None and number < low) or (high is not None and number > high)
+    if getattr(info, "clamp", False) or out_of_range:
         return _ADAPTER  # out of range: typer clamps or pydantic words the error
     return number
