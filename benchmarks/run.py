@@ -213,11 +213,11 @@ def start_up_rows(ctx: Context) -> list[Row]:
         ratio_row("llmc --help", Cmd(ctx.llmc + ["--help"], env), "import typer",
                   Cmd(python("import typer"), env), 1.5, ctx.runs(15)),
         ratio_row("llmc explain kv-cache", explain, "import numpy, rich, typer",
-                  Cmd(python("import numpy, rich, typer"), env), 1.3, ctx.runs(15)),
+                  Cmd(python("import numpy, rich, typer"), env), 1.3, ctx.runs(21)),
         # `import rich` loads little of rich; anything that prints with it needs rich.console too.
         ratio_row("llmc explain kv-cache (floor with rich.console)", explain,
                   "import numpy, rich.console, typer",
-                  Cmd(python("import numpy, rich.console, typer"), env), 1.3, ctx.runs(9)),
+                  Cmd(python("import numpy, rich.console, typer"), env), 1.3, ctx.runs(11)),
     ]
 
 
