@@ -11,6 +11,7 @@ new quota); last, learning steps that come due within the learn-ahead window
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -117,11 +118,27 @@ class QueueIndex:
         self._introduced: set[str] = set()
         self._unavailable: set[str] = set()
 
-    def load(self, records: Iterable[CardRecord], flags: Iterable[tuple[str, bool, bool]]) -> QueueIndex:
-        """Fill the index from stored rows (``repository.queue_cards`` with
-        :attr:`horizon`, and ``repository.concept_flags``); returns itself."""
-        for record in records:
-            self._put(record)
+    def load(
+        self,
+        new_cards: Iterable[tuple[str, bool, datetime | None]],
+        scheduled: Iterable[CardRecord],
+        flags: Iterable[tuple[str, bool, bool]],
+    ) -> QueueIndex:
+        """Fill the index from stored rows and return it.
+
+        Args:
+            new_cards: (id, suspended, buried until) of the new cards
+                (``repository.new_card_states``).
+            scheduled: reviewed cards due before :attr:`horizon`
+                (``repository.scheduled_cards``).
+            flags: (concept, introduced, usable) (``repository.concept_flags``).
+        """
+        for card_id, suspended, buried_until in new_cards:
+            self._put_new(card_id, suspended, buried_until, keep_order=False)
+        for record in scheduled:
+            self._put_scheduled(record, keep_order=False)
+        for entries in (self._new, self._learning, self._reviews):
+            entries.sort()  # once, rather than an insertion per card
         concepts = self.selection.concepts
         usable = set()
         for concept, introduced, has_usable in flags:
@@ -151,19 +168,34 @@ class QueueIndex:
             self._unavailable.add(concept)
 
     def _put(self, record: CardRecord) -> None:
-        position = self._positions.get(record.id)
-        if position is None or record.hidden or record.suspended:
+        if record.hidden:
             return
         if record.is_new:
-            insort(self._new, position)
+            self._put_new(record.id, record.suspended, record.buried_until)
         else:
-            assert record.due is not None
-            if self.horizon is not None and record.due >= self.horizon:
-                return
-            self._scheduled[record.id] = record
-            insort(self._reviews if record.state == REVIEW else self._learning, (record.due, record.id))
-        if record.buried_until is not None and record.buried_until > self.day_start:
-            self._buried_until[record.id] = record.buried_until
+            self._put_scheduled(record)
+
+    def _put_new(self, card_id: str, suspended: bool, buried_until: datetime | None, *, keep_order: bool = True) -> None:
+        position = self._positions.get(card_id)
+        if position is None or suspended:
+            return
+        (insort if keep_order else list.append)(self._new, position)
+        self._note_burial(card_id, buried_until)
+
+    def _put_scheduled(self, record: CardRecord, *, keep_order: bool = True) -> None:
+        assert record.due is not None
+        if record.id not in self._positions or record.suspended:
+            return
+        if self.horizon is not None and record.due >= self.horizon:
+            return
+        self._scheduled[record.id] = record
+        ordered = self._reviews if record.state == REVIEW else self._learning
+        (insort if keep_order else list.append)(ordered, (record.due, record.id))
+        self._note_burial(record.id, record.buried_until)
+
+    def _note_burial(self, card_id: str, buried_until: datetime | None) -> None:
+        if buried_until is not None and buried_until > self.day_start:
+            self._buried_until[card_id] = buried_until
 
     def _drop(self, card_id: str) -> None:
         self._buried_until.pop(card_id, None)
@@ -182,11 +214,16 @@ class QueueIndex:
         until = self._buried_until.get(card_id)
         return card_id in buried or (until is not None and until > now)
 
-    def is_active(self, card_id: str, now: datetime, buried: frozenset[str] | set[str]) -> bool:
-        """The card is in the index (new, or scheduled within its horizon), not suspended,
-        and not buried at ``now``."""
-        known = card_id in self._scheduled or self._is_new(card_id)
-        return known and not self._inactive(card_id, now, buried)
+    def _inactive_at(self, now: datetime, buried: frozenset[str] | set[str]) -> set[str]:
+        """The cards of the index buried at ``now`` (stored or in ``buried``): few, so each
+        queue looks them up in a set instead of checking every card."""
+        return {card_id for card_id in chain(buried, self._buried_until) if self._inactive(card_id, now, buried)}
+
+    def active_among(self, card_ids: Iterable[str], now: datetime, buried: frozenset[str] | set[str]) -> list[str]:
+        """Those of ``card_ids`` that are in the index (new, or scheduled within its
+        horizon; so not suspended) and not buried at ``now``, in the order given."""
+        inactive, scheduled = self._inactive_at(now, buried), self._scheduled
+        return [c for c in card_ids if (c in scheduled or self._is_new(c)) and c not in inactive]
 
     def _is_new(self, card_id: str) -> bool:
         position = self._positions.get(card_id)
@@ -204,8 +241,8 @@ class QueueIndex:
 
     def scheduled_by_due(self, now: datetime) -> list[str]:
         """Scheduled cards active at ``now``, the soonest due first (the cram order)."""
-        merged = sorted(self._learning + self._reviews)
-        return [card_id for _due, card_id in merged if not self._inactive(card_id, now, frozenset())]
+        inactive = self._inactive_at(now, frozenset())
+        return [card_id for _due, card_id in heapq.merge(self._learning, self._reviews) if card_id not in inactive]
 
     def queue(
         self,
@@ -225,9 +262,7 @@ class QueueIndex:
             review_quota: review cards that may still be studied today.
             buried: cards buried in this session (in addition to stored burials).
         """
-        inactive = {
-            card_id for card_id in chain(buried, self._buried_until) if self._inactive(card_id, now, buried)
-        }
+        inactive = self._inactive_at(now, buried)
         learning, reviews = self._learning, self._reviews
         due_now = bisect_right(learning, now, key=_DUE)
         due_ahead = bisect_right(learning, now + LEARN_AHEAD, key=_DUE)

@@ -182,7 +182,9 @@ class StudySession:
         if self._index is None or day != self._index_day or not repository.same_marker(marker, self._index_marker):
             index = QueueIndex(self.selection, start, end, every_scheduled=self.options.cram)
             self._index = index.load(
-                repository.queue_cards(session, index.horizon), repository.concept_flags(session)
+                repository.new_card_states(session),
+                repository.scheduled_cards(session, index.horizon),
+                repository.concept_flags(session),
             )
             self._index_day, self._index_marker = day, marker
         else:
@@ -242,9 +244,15 @@ class StudySession:
         return queue, new_quota
 
     def _cram_candidates(self, now: datetime) -> list[str]:
+        """Cards still to cram, in order (reused, as the queue is, for one moment and state)."""
+        key = ("cram", now, self._changes)
+        if self._queue_cache is not None and self._queue_cache[0] == key:
+            return self._queue_cache[1]
         with self.db.reading() as session:
             index = self._current_index(session, now)
-        return [card_id for card_id in self._cram_pending if index.is_active(card_id, now, self._buried)]
+        candidates = index.active_among(self._cram_pending, now, self._buried)
+        self._queue_cache = (key, candidates)
+        return candidates
 
     def next_card(self, now: datetime) -> QueuedCard | None:
         """The card to show next, or None when the session is over.
