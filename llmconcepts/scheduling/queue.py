@@ -7,6 +7,10 @@ a concept only once its prerequisites have been introduced (at most the remainin
 new quota); last, learning steps that come due within the learn-ahead window
 (Anki's "learn ahead limit", 20 minutes), so a session need not stop while a
 1-minute step ticks down.
+
+:class:`QueueIndex` keeps the cards a queue can draw on in memory, in those orders,
+so that building the next queue costs the cards it returns, not the size of the
+bank; the study session decides when it must be read again (``session.py``).
 """
 
 from __future__ import annotations
@@ -294,9 +298,9 @@ class QueueIndex:
     def _unlocked_new(self, quota: int, inactive: set[str]) -> tuple[str, ...]:
         """The first ``quota`` active new cards in curriculum order whose concept's
         prerequisites are introduced (or cannot be: every card of theirs suspended)."""
-        chosen: list[str] = []
         if quota <= 0:
             return ()
+        chosen: list[str] = []
         order, concept_of = self.selection.order, self.selection.concept_of
         prerequisites = self.selection.prerequisites
         introduced, unavailable = self._introduced, self._unavailable
