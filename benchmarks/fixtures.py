@@ -46,7 +46,7 @@ def builtin_card_count() -> int:
     """Cards in the built-in bank."""
     from llmconcepts.cardbank.loader import load_bank
 
-    return len(load_bank(user_dirs=[], use_cache=False).cards())
+    return len(load_bank(user_dirs=[], use_cache=False).card_ids())
 
 
 def write_synthetic_bank(folder: Path, cards: int) -> int:
@@ -73,13 +73,12 @@ def use_home(home: Path, cards_dir: Path | None) -> None:
 
 def share_bank_cache(source_home: Path, target_home: Path) -> None:
     """Copy the parsed-bank cache between homes that read the same card folders (its key
-    covers the files' paths and contents, not the home), so the bank is parsed once."""
-    from llmconcepts.cardbank.cache import CACHE_FILE
+    covers the files' contents, not the home), so the bank is parsed once."""
+    from llmconcepts.cardbank.cache import STORE_PREFIX, STORE_SUFFIX
 
-    source = source_home / "cache" / CACHE_FILE
-    if source.exists():
+    for source in (source_home / "cache").glob(f"{STORE_PREFIX}-*{STORE_SUFFIX}"):
         (target_home / "cache").mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target_home / "cache" / CACHE_FILE)
+        shutil.copy2(source, target_home / "cache" / source.name)
 
 
 def prepare_base(home: Path, cards_dir: Path | None, spec: HistorySpec) -> None:
@@ -117,7 +116,8 @@ def build_history(home: Path, cards_dir: Path | None, spec: HistorySpec, *, base
         share_bank_cache(base, home)
     use_home(home, cards_dir)
     bank = load_bank()
-    card_ids = [ref.id for ref in bank.cards()][: spec.cards]
+    every_card = bank.card_ids()
+    card_ids = every_card[: spec.cards]
     if len(card_ids) < spec.cards:
         raise SystemExit(f"the bank has only {len(card_ids)} cards, {spec.cards} wanted")
     share, extra = divmod(spec.reviews, len(card_ids))
@@ -136,7 +136,7 @@ def build_history(home: Path, cards_dir: Path | None, spec: HistorySpec, *, base
         plan += _copy_plan(ids, templates, simulated, spec, rng)
     _write(bank, iter(history.values()), spec)
     _replicate(home / "llmc.db", plan)
-    return {"cards": len(bank.cards()), "rated_cards": sum(len(ids) for c, ids in groups.items() if c),
+    return {"cards": len(every_card), "rated_cards": sum(len(ids) for c, ids in groups.items() if c),
             "reviews": spec.reviews, "templates": len(history)}
 
 

@@ -5,7 +5,9 @@
 :func:`llmconcepts.paths.user_cards_dirs`, validates them together and returns a
 :class:`~llmconcepts.cardbank.model.CardBank` in curriculum order. A validated bank
 is cached (see :mod:`llmconcepts.cardbank.cache`), so a command that only needs
-the bank pays for reading and hashing the files, not for YAML and pydantic.
+the bank pays for reading and hashing the files, not for YAML and pydantic, and
+holds only the bank's index in memory: a concept's text (prompts, answers, key
+points, sources) is read from the cache file when it is first used.
 :func:`check_paths` validates chosen files for ``llmc cards validate PATH...``.
 
 Every problem found, in every file, is collected and raised at once as a
@@ -38,9 +40,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from llmconcepts import paths
-from llmconcepts.cardbank.cache import CACHE_FILE, cache_key, read_cached_bank, write_cached_bank
+from llmconcepts.cardbank.cache import cache_key, read_cached_bank, write_cached_bank
 from llmconcepts.cardbank.model import CardBank
-from llmconcepts.errors import CardBankError
+from llmconcepts.errors import CardBankError, LlmcError
 
 CARD_SUFFIXES = (".yaml", ".yml")
 
@@ -86,13 +88,38 @@ def load_bank(
     files = gather_files(builtin_dir, user_dirs)
     if not use_cache:
         return build_bank(files)
-    cache_path = paths.cache_dir() / CACHE_FILE
-    key = cache_key((f.builtin, f.path, f.content) for f in files)
-    bank = read_cached_bank(cache_path, key)
+    cache_dir = paths.cache_dir()
+    key = cache_key((f.builtin, f.content) for f in files)
+    file_paths = [f.path for f in files]
+    sources = [(f.path, f.builtin) for f in files]  # not the contents: the bank may outlive them
+
+    def recover() -> CardBank:
+        return _parse_again(sources, key)
+
+    bank = read_cached_bank(cache_dir, key, file_paths, recover)
     if bank is None:
         bank = build_bank(files)
-        write_cached_bank(cache_path, key, bank)
+        del files  # the contents are no longer needed
+        if write_cached_bank(cache_dir, key, bank, file_paths):
+            # Hold the index only, as a cache hit does: the parsed text is let go.
+            bank = read_cached_bank(cache_dir, key, file_paths, recover) or bank
     return bank
+
+
+def _parse_again(sources: Sequence[tuple[Path, bool]], key: bytes) -> CardBank:
+    """The bank parsed anew from the same files, for text the cache lost after loading.
+
+    Raises:
+        LlmcError: the files changed since the bank was loaded (their text would not match).
+        CardBankError: a file can no longer be read.
+    """
+    files = [_read(path, builtin) for path, builtin in sources]
+    if cache_key((f.builtin, f.content) for f in files) != key:
+        raise LlmcError(
+            "the card bank's cache file was damaged, and your card files have changed since this "
+            "command started, so it cannot show the text it loaded; run the command again"
+        )
+    return build_bank(files)
 
 
 def check_paths(targets: Sequence[Path], *, with_builtin: bool = True) -> CardBank:

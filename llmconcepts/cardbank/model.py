@@ -8,9 +8,20 @@ id is ``"<concept id>/<facet kind>"`` (e.g. ``kv-cache/mechanism``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError, dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class ConceptText(Protocol):
+        """Where a concept's text (sources and facets) is read from when first used:
+        :class:`llmconcepts.cardbank.cache.BankStore`, over the parse cache file."""
+
+        def concept_text(self, number: int) -> tuple[tuple[str, ...], tuple[Facet, ...]]:
+            """``(sources, facets)`` of the concept stored as entry ``number``."""
 
 
 class FacetKind(str, Enum):
@@ -78,9 +89,8 @@ class Layer:
     order: int
 
 
-@dataclass(frozen=True, slots=True)
 class Concept:
-    """A concept with its three facets.
+    """A concept with its three facets (immutable).
 
     Attributes:
         id: stable kebab-case id (history rows key on it; never renamed).
@@ -90,31 +100,150 @@ class Concept:
         prerequisites: ids of concepts to introduce first.
         sources: bibliography entries backing the text ("Vaswani et al. 2017 ...").
         facets: mechanism, trade-off and failure mode, in that order.
+        facet_kinds: the kinds of :attr:`facets`, in the same order, known without the text.
         origin: file and line of the concept's entry.
         builtin: True for the shipped bank, False for the learner's own cards.
+
+    ``sources`` and ``facets`` of a concept loaded from the parse cache are read from the
+    cache file the first time either is used, then kept (see :meth:`indexed`); the
+    other attributes are always in memory. Built directly (``Concept(...)``) it holds
+    everything. A plain slotted class rather than a frozen dataclass because of those
+    two lazy attributes; equality compares every attribute, text included.
     """
+
+    __slots__ = (
+        "_store", "_text", "aliases", "builtin", "facet_kinds", "id", "layer", "origin", "prerequisites",
+        "title",
+    )
 
     id: str
     title: str
     layer: str
     aliases: tuple[str, ...]
     prerequisites: tuple[str, ...]
-    sources: tuple[str, ...]
-    facets: tuple[Facet, ...]
+    facet_kinds: tuple[FacetKind, ...]
     origin: SourceLocation
-    builtin: bool = True
+    builtin: bool
+
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        layer: str,
+        aliases: tuple[str, ...],
+        prerequisites: tuple[str, ...],
+        sources: tuple[str, ...],
+        facets: tuple[Facet, ...],
+        origin: SourceLocation,
+        builtin: bool = True,
+    ) -> None:
+        _fill(self, id, title, layer, aliases, prerequisites, tuple(f.kind for f in facets), origin, builtin)
+        _set(self, "_text", (sources, facets))
+        _set(self, "_store", None)
+
+    @classmethod
+    def indexed(
+        cls,
+        id: str,
+        title: str,
+        layer: str,
+        aliases: tuple[str, ...],
+        prerequisites: tuple[str, ...],
+        facet_kinds: tuple[FacetKind, ...],
+        origin: SourceLocation,
+        builtin: bool,
+        store: ConceptText,
+        number: int,
+    ) -> Concept:
+        """A concept whose sources and facets are entry ``number`` of ``store``, read on first use."""
+        concept = object.__new__(cls)
+        _fill(concept, id, title, layer, aliases, prerequisites, facet_kinds, origin, builtin)
+        _set(concept, "_text", number)
+        _set(concept, "_store", store)
+        return concept
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return self._loaded()[0]
+
+    @property
+    def facets(self) -> tuple[Facet, ...]:
+        return self._loaded()[1]
+
+    def _loaded(self) -> tuple[tuple[str, ...], tuple[Facet, ...]]:
+        text = self._text
+        if self._store is None:
+            return text
+        text = self._store.concept_text(text)
+        _set(self, "_text", text)
+        _set(self, "_store", None)
+        return text
 
     def facet(self, kind: FacetKind | str) -> Facet:
         """The facet of that kind. Raises KeyError if absent (never for a validated bank)."""
         kind = FacetKind(kind)
-        for f in self.facets:
-            if f.kind is kind:
-                return f
+        if kind in self.facet_kinds:
+            for f in self.facets:
+                if f.kind is kind:
+                    return f
         raise KeyError(kind)
 
     def card_id(self, kind: FacetKind | str) -> str:
         """Schedulable card id ``"<concept>/<facet>"``."""
         return f"{self.id}/{FacetKind(kind).value}"
+
+    def card_ids(self) -> list[str]:
+        """The ids of its cards, in facet order, without reading its text."""
+        return [f"{self.id}/{kind.value}" for kind in self.facet_kinds]
+
+    def _index_fields(self) -> tuple:
+        return (self.id, self.title, self.layer, self.aliases, self.prerequisites, self.facet_kinds,
+                self.origin, self.builtin)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self is other or (
+            self._index_fields() == other._index_fields()  # first: the text may have to be read
+            and self.sources == other.sources
+            and self.facets == other.facets
+        )
+
+    def __hash__(self) -> int:
+        # Without the text, so hashing does not read it; equal concepts still hash equal.
+        return hash(self._index_fields())
+
+    def __repr__(self) -> str:
+        return (f"Concept(id={self.id!r}, title={self.title!r}, layer={self.layer!r}, "
+                f"aliases={self.aliases!r}, prerequisites={self.prerequisites!r}, origin={self.origin!r}, "
+                f"builtin={self.builtin!r})")
+
+    def __reduce__(self) -> tuple:
+        return (Concept, (self.id, self.title, self.layer, self.aliases, self.prerequisites, self.sources,
+                          self.facets, self.origin, self.builtin))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+_set = object.__setattr__
+
+
+def _fill(concept: Concept, id: str, title: str, layer: str, aliases: tuple[str, ...],
+          prerequisites: tuple[str, ...], facet_kinds: tuple[FacetKind, ...], origin: SourceLocation,
+          builtin: bool) -> None:
+    """Set the index attributes of a new concept (past its refusing ``__setattr__``)."""
+    _set(concept, "id", id)
+    _set(concept, "title", title)
+    _set(concept, "layer", layer)
+    _set(concept, "aliases", aliases)
+    _set(concept, "prerequisites", prerequisites)
+    _set(concept, "facet_kinds", facet_kinds)
+    _set(concept, "origin", origin)
+    _set(concept, "builtin", builtin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +300,14 @@ class CardBank:
         return tuple(c for c in self.concepts if c.layer == layer_id)
 
     def cards(self) -> list[CardRef]:
-        """Every schedulable card, concept by concept, facets in FACET_ORDER."""
+        """Every schedulable card, concept by concept, facets in FACET_ORDER.
+
+        Reads every concept's text; :meth:`card_ids` gives the ids alone."""
         return [CardRef(c, f) for c in self.concepts for f in c.facets]
+
+    def card_ids(self) -> list[str]:
+        """Every card id, in the order of :meth:`cards`, without reading any concept's text."""
+        return [card_id for c in self.concepts for card_id in c.card_ids()]
 
     def card(self, card_id: str) -> CardRef:
         """The card with that id. Raises KeyError (also for a malformed id)."""
