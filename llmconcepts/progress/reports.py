@@ -384,7 +384,7 @@ def list_report(now: datetime, layer: str | None = None, *, bank: CardBank | Non
     scheduler = build_scheduler(settings)
     wanted = {lay.id for lay in layers}
     concepts = [concept for concept in bank.concepts if concept.layer in wanted]
-    card_ids = [concept.card_id(facet.kind) for concept in concepts for facet in concept.facets]
+    card_ids = [card_id for concept in concepts for card_id in concept.card_ids()]  # no card text read
     with _database(now) as db, db.reading() as session:
         records = {record.id: record for record in repository.load_cards(session, card_ids)}
 
@@ -402,7 +402,7 @@ def list_report(now: datetime, layer: str | None = None, *, bank: CardBank | Non
     statuses = {
         concept.id: ConceptStatus(
             concept.id, concept.title, has_calculator(concept.id),
-            tuple(facet_status(concept.card_id(f.kind), f.kind.value) for f in concept.facets),
+            tuple(facet_status(concept.card_id(kind), kind.value) for kind in concept.facet_kinds),
         )
         for concept in concepts
     }

@@ -346,7 +346,11 @@ def sync_bank(db: Database, bank: CardBank, now: datetime) -> SyncReport:
     and writes only when something changed."""
     from llmconcepts.progress.layers import sync_layers
 
-    wanted = {ref.id: (ref.concept.id, ref.facet.kind.value) for ref in bank.cards()}
+    wanted = {  # from the bank's index: no card text is read
+        concept.card_id(kind): (concept.id, kind.value)
+        for concept in bank.concepts
+        for kind in concept.facet_kinds
+    }
     with db.reading() as session:
         stored = {card_id: is_hidden for card_id, is_hidden in session.execute(select(CardRow.id, CardRow.hidden))}
     added = [card_id for card_id in wanted if card_id not in stored]

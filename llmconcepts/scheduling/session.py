@@ -474,7 +474,7 @@ def select_cards(bank: CardBank, options: SessionOptions) -> Selection:
     order: list[str] = []
     concept_of: dict[str, str] = {}
     for concept in chosen:
-        kinds = {facet.kind for facet in concept.facets}
+        kinds = set(concept.facet_kinds)  # the bank's index: no card text is read
         for kind in FACET_ORDER:
             if kind in kinds:
                 card_id = concept.card_id(kind)
