@@ -11,17 +11,10 @@ from __future__ import annotations
 from dataclasses import FrozenInstanceError, dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers know the name)
 if TYPE_CHECKING:
-    from typing import Protocol
-
-    class ConceptText(Protocol):
-        """Where a concept's text (sources and facets) is read from when first used:
-        :class:`llmconcepts.cardbank.cache.BankStore`, over the parse cache file."""
-
-        def concept_text(self, number: int) -> tuple[tuple[str, ...], tuple[Facet, ...]]:
-            """``(sources, facets)`` of the concept stored as entry ``number``."""
+    from llmconcepts.cardbank.cache import BankStore
 
 
 class FacetKind(str, Enum):
@@ -152,7 +145,7 @@ class Concept:
         facet_kinds: tuple[FacetKind, ...],
         origin: SourceLocation,
         builtin: bool,
-        store: ConceptText,
+        store: BankStore,
         number: int,
     ) -> Concept:
         """A concept whose sources and facets are entry ``number`` of ``store``, read on first use."""
