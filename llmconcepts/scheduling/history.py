@@ -14,14 +14,12 @@ from typing import TYPE_CHECKING
 
 from llmconcepts.scheduling.fsrs_adapter import REVIEW, FsrsState, review, scheduler_from_config
 from llmconcepts.storage import repository
-from llmconcepts.storage.models import KIND_PRACTICE, KIND_RESET, KIND_REVIEW
+from llmconcepts.storage.models import KIND_PRACTICE, KIND_RESET, STUDY_KINDS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from llmconcepts.scheduling.day import LearnerClock
-
-STUDY_KINDS = (KIND_REVIEW, KIND_PRACTICE)
 
 
 def streak_days(session: Session, clock: LearnerClock, now: datetime) -> int:

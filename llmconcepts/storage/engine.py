@@ -25,14 +25,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.orm import Session
 
 from llmconcepts import paths
 from llmconcepts.errors import StorageError
 from llmconcepts.storage.errors import translated
 from llmconcepts.storage.migrate import ensure_schema
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
 
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -55,10 +59,26 @@ class Database:
         Raises:
             StorageError: any database failure, as one line.
         """
+        from sqlalchemy.orm import Session  # the ORM is imported only by commands that use it
+
         with translated(self.where, self.busy_timeout_s):
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
                 yield session
                 session.rollback()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A Core connection in one read transaction (a consistent snapshot); nothing is
+        written. For reports that query ``tables`` and need no ORM objects: unlike
+        :meth:`reading`, it never imports ``sqlalchemy.orm`` (about 0.1 s of start-up).
+
+        Raises:
+            StorageError: any database failure, as one line.
+        """
+        with translated(self.where, self.busy_timeout_s):
+            with self.engine.connect() as connection, connection.begin() as transaction:
+                yield connection
+                transaction.rollback()
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
@@ -68,6 +88,8 @@ class Database:
         Raises:
             StorageError: any database failure (locked past the timeout, disk full...).
         """
+        from sqlalchemy.orm import Session
+
         with translated(self.where, self.busy_timeout_s):
             with Session(self.write_engine, expire_on_commit=False) as session, session.begin():
                 yield session

@@ -17,111 +17,106 @@
   the bank (written by ``llmconcepts.progress.layers``).
 * ``alembic_version``: the schema version (managed by Alembic, see ``migrate.py``).
 
-The schema itself is created by the migrations in ``migrations/versions``; these
-classes must match the head revision (a test compares them).
+The columns are defined once, as Core tables in ``tables.py`` (which read-only
+reports use without importing the ORM); these classes map onto them, and the
+annotations below give each attribute its Python type. The schema itself is created
+by the migrations in ``migrations/versions`` and must match the head revision (a
+test compares them).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped
 
-from llmconcepts.storage.types import UTCDateTime
+from llmconcepts.storage import tables
+from llmconcepts.storage.tables import KIND_PRACTICE, KIND_RESET, KIND_REVIEW, STUDY_KINDS
 
-KIND_REVIEW = "review"
-KIND_PRACTICE = "practice"
-KIND_RESET = "reset"
+__all__ = ["KIND_PRACTICE", "KIND_RESET", "KIND_REVIEW", "STUDY_KINDS", "Base", "CardRow",
+           "ConceptLayerRow", "LayerRow", "ReviewLogRow", "SchedulerConfigRow"]
 
 
 class Base(DeclarativeBase):
-    pass
+    metadata = tables.metadata
 
 
 class CardRow(Base):
     """Scheduling state of one card. ``state`` holds ``fsrs.State`` values (1 Learning,
     2 Review, 3 Relearning)."""
 
-    __tablename__ = "cards"
+    __table__ = tables.cards
 
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    concept_id: Mapped[str] = mapped_column(String(200), index=True)
-    facet: Mapped[str] = mapped_column(String(20))
-    state: Mapped[int] = mapped_column(Integer, index=True)
-    step: Mapped[int | None] = mapped_column(Integer)
-    stability: Mapped[float | None] = mapped_column(Float)
-    difficulty: Mapped[float | None] = mapped_column(Float)
-    due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    last_review: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    reps: Mapped[int] = mapped_column(Integer)
-    lapses: Mapped[int] = mapped_column(Integer)
-    suspended: Mapped[bool] = mapped_column(Boolean)
-    leech: Mapped[bool] = mapped_column(Boolean)
-    buried_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    hidden: Mapped[bool] = mapped_column(Boolean)
-    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    id: Mapped[str]
+    concept_id: Mapped[str]
+    facet: Mapped[str]
+    state: Mapped[int]
+    step: Mapped[int | None]
+    stability: Mapped[float | None]
+    difficulty: Mapped[float | None]
+    due: Mapped[datetime | None]
+    last_review: Mapped[datetime | None]
+    reps: Mapped[int]
+    lapses: Mapped[int]
+    suspended: Mapped[bool]
+    leech: Mapped[bool]
+    buried_until: Mapped[datetime | None]
+    hidden: Mapped[bool]
+    added_at: Mapped[datetime]
 
 
 class SchedulerConfigRow(Base):
     """One fsrs scheduler configuration (``fsrs.Scheduler.to_json()``), stored once."""
 
-    __tablename__ = "scheduler_configs"
+    __table__ = tables.scheduler_configs
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    config: Mapped[str] = mapped_column(Text, unique=True)
+    id: Mapped[int]
+    config: Mapped[str]
 
 
 class ReviewLogRow(Base):
     """One event in a card's history (rating, practice or reset)."""
 
-    __tablename__ = "review_log"
-    __table_args__ = (
-        Index("ix_review_log_card_id_id", "card_id", "id"),
-        # progress stats count per day, retention and study time from this index alone
-        Index("ix_review_log_reviewed_at_kind", "reviewed_at", "kind", "state_before", "rating", "duration_ms"),
-    )
+    __table__ = tables.review_log
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    card_id: Mapped[str] = mapped_column(ForeignKey("cards.id"))
-    kind: Mapped[str] = mapped_column(String(10))
-    rating: Mapped[int | None] = mapped_column(Integer)
-    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    duration_ms: Mapped[int | None] = mapped_column(Integer)
-    answer: Mapped[str] = mapped_column(Text)
-    covered: Mapped[str] = mapped_column(Text)  # JSON list of key-point texts
-    state_before: Mapped[int] = mapped_column(Integer)
-    step_before: Mapped[int | None] = mapped_column(Integer)
-    stability_before: Mapped[float | None] = mapped_column(Float)
-    difficulty_before: Mapped[float | None] = mapped_column(Float)
-    due_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_review_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    state_after: Mapped[int] = mapped_column(Integer)
-    step_after: Mapped[int | None] = mapped_column(Integer)
-    stability_after: Mapped[float | None] = mapped_column(Float)
-    difficulty_after: Mapped[float | None] = mapped_column(Float)
-    due_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_review_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    card_before: Mapped[str] = mapped_column(Text)  # JSON snapshot of the cards row
-    scheduler_id: Mapped[int | None] = mapped_column(
-        ForeignKey("scheduler_configs.id", name="fk_review_log_scheduler_id"), index=True
-    )
+    id: Mapped[int]
+    card_id: Mapped[str]
+    kind: Mapped[str]
+    rating: Mapped[int | None]
+    reviewed_at: Mapped[datetime]
+    duration_ms: Mapped[int | None]
+    answer: Mapped[str]
+    covered: Mapped[str]  # JSON list of key-point texts
+    state_before: Mapped[int]
+    step_before: Mapped[int | None]
+    stability_before: Mapped[float | None]
+    difficulty_before: Mapped[float | None]
+    due_before: Mapped[datetime | None]
+    last_review_before: Mapped[datetime | None]
+    state_after: Mapped[int]
+    step_after: Mapped[int | None]
+    stability_after: Mapped[float | None]
+    difficulty_after: Mapped[float | None]
+    due_after: Mapped[datetime | None]
+    last_review_after: Mapped[datetime | None]
+    card_before: Mapped[str]  # JSON snapshot of the cards row
+    scheduler_id: Mapped[int | None]
 
 
 class LayerRow(Base):
     """A curriculum layer as of the last bank sync; ``position`` is its rank in study order."""
 
-    __tablename__ = "layers"
+    __table__ = tables.layers
 
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    title: Mapped[str] = mapped_column(Text)
-    position: Mapped[int] = mapped_column(Integer)
+    id: Mapped[str]
+    title: Mapped[str]
+    position: Mapped[int]
 
 
 class ConceptLayerRow(Base):
     """The layer of a concept in the bank (as Anki keeps a deck id on each card)."""
 
-    __tablename__ = "concept_layers"
+    __table__ = tables.concept_layers
 
-    concept_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    layer_id: Mapped[str] = mapped_column(String(200))
+    concept_id: Mapped[str]
+    layer_id: Mapped[str]
