@@ -35,11 +35,6 @@ def day_boundaries(clock: LearnerClock, days: list[date]) -> list[datetime]:
     return [clock.day_start(day) for day in days] + [clock.day_end(days[-1])]
 
 
-def last_days_window(clock: LearnerClock, today: date, days: int) -> tuple[datetime, datetime]:
-    """UTC ``[start, end)`` of the ``days`` learner days ending with ``today`` (today included)."""
-    return clock.day_start(today - timedelta(days=days - 1)), clock.day_end(today)
-
-
 def streaks(study_days_latest_first: Iterable[date], today: date) -> tuple[int, int]:
     """(current streak, longest streak) in learner days.
 

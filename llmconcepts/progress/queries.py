@@ -1,12 +1,14 @@
 """SQL aggregates behind the progress views. No Python loop ever walks the review log.
 
-Every function takes an open SQLAlchemy ``Session`` (from ``Database.reading()``)
-and UTC-aware instants. Learner days are turned into exact UTC ``[start, end)``
-windows by :class:`~llmconcepts.scheduling.day.LearnerClock` (zoneinfo, so a day is
-23 or 25 hours long when the clocks change); each window is then one indexed range
-count in SQL. That is exact across daylight-saving changes and the rollover hour,
-reads each rating at most once and from an index, and works on any SQL backend,
-unlike date arithmetic on stored timestamps in SQL.
+Every function takes an open connection (``Database.snapshot()``, a Core connection:
+``llmc stats`` never imports the ORM) or session (``Database.reading()``) and
+UTC-aware instants, and queries the Core tables of :mod:`llmconcepts.storage.tables`.
+Learner days are turned into exact UTC ``[start, end)`` windows by
+:class:`~llmconcepts.scheduling.day.LearnerClock` (zoneinfo, so a day is 23 or 25
+hours long when the clocks change); each window is then one indexed range count in
+SQL. That is exact across daylight-saving changes and the rollover hour, reads each
+rating at most once and from an index, unlike date arithmetic on stored timestamps
+in SQL.
 
 Indexes used: ``cards.due``; ``review_log(reviewed_at, kind, state_before, rating,
 duration_ms)`` (migration ``0003_progress_stats``), which answers the log counts
@@ -15,21 +17,25 @@ from the index alone.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Union
 
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, case, cast, column, exists, func, or_, select, values
 
 from llmconcepts.scheduling.fsrs_adapter import LEARNING, RELEARNING, REVIEW
-from llmconcepts.scheduling.history import STUDY_KINDS
-from llmconcepts.storage.models import KIND_REVIEW, CardRow, ConceptLayerRow, LayerRow, ReviewLogRow
+from llmconcepts.storage.tables import KIND_REVIEW, STUDY_KINDS, cards, concept_layers, layers, review_log
+from llmconcepts.storage.types import UTCDateTime
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection, Dialect
     from sqlalchemy.orm import Session
 
     from llmconcepts.scheduling.day import LearnerClock
+
+    Reader = Union[Connection, Session]
 
 #: A review card whose FSRS stability is at least this many days counts as mature, i.e.
 #: mastered. Anki calls a card mature at an interval of 21 days or more (Anki manual,
@@ -37,7 +43,9 @@ if TYPE_CHECKING:
 #: 90 % (Ye et al., FSRS), so at the default desired retention 0.9 the two coincide.
 MATURE_STABILITY_DAYS = 21.0
 
-_ACTIVE = and_(CardRow.suspended.is_(False), CardRow.hidden.is_(False))
+_card = cards.c
+_log = review_log.c
+_ACTIVE = and_(_card.suspended.is_(False), _card.hidden.is_(False))
 
 
 def _sum(condition) -> object:  # noqa: ANN001 - a SQL boolean expression
@@ -46,64 +54,9 @@ def _sum(condition) -> object:  # noqa: ANN001 - a SQL boolean expression
 
 # -- review log ---------------------------------------------------------------------------
 
-#: Learner days per statement of :func:`study_per_day` (3 bound parameters each): stays
-#: under the 999-parameter limit of older SQLite builds.
-_DAYS_PER_QUERY = 300
-
-
-@dataclass(frozen=True)
-class DayStudy:
-    """Study ratings (review and practice) of one learner day and their summed duration."""
-
-    ratings: int
-    milliseconds: int
-
-
-def first_study(session: Session) -> datetime | None:
-    """Time of the earliest study rating (review or practice), or None (one index seek)."""
-    query = (
-        select(ReviewLogRow.reviewed_at)
-        .where(ReviewLogRow.kind.in_(STUDY_KINDS))
-        .order_by(ReviewLogRow.reviewed_at)
-        .limit(1)
-    )
-    return session.scalar(query)
-
-
-def study_per_day(session: Session, clock: LearnerClock, days: Sequence[date]) -> dict[date, DayStudy]:
-    """Study ratings and their durations on each of ``days`` (consecutive learner days);
-    days without study are left out.
-
-    Each day becomes its exact UTC window (``clock.day_start`` .. ``day_end``); the
-    windows go to the database as a VALUES list, and for each window one correlated
-    subquery reads its range of the covering index on ``review_log(reviewed_at, kind,
-    ..., duration_ms)``. Every rating is read once, from the index, and nothing is
-    sorted (a GROUP BY over the join sorts every rating: three times slower on a
-    million ratings).
-    """
-    from sqlalchemy import Integer, String, cast, column, values
-
-    from llmconcepts.storage.types import UTCDateTime
-
-    log = ReviewLogRow
-    result: dict[date, DayStudy] = {}
-    for chunk_start in range(0, len(days), _DAYS_PER_QUERY):
-        chunk = days[chunk_start:chunk_start + _DAYS_PER_QUERY]
-        windows = values(
-            column("number", Integer), column("start", UTCDateTime), column("end", UTCDateTime), name="windows"
-        ).data([(number, clock.day_start(day), clock.day_end(day)) for number, day in enumerate(chunk)]).cte()
-        # A scalar subquery returns one value, so count and summed time travel as the text
-        # "<count> <milliseconds>": one pass over each day's index range instead of two.
-        summary = (
-            select(cast(func.count(), String) + " " + cast(func.coalesce(func.sum(log.duration_ms), 0), String))
-            .where(log.reviewed_at >= windows.c.start, log.reviewed_at < windows.c.end, log.kind.in_(STUDY_KINDS))
-            .scalar_subquery()
-        )
-        for number, text in session.execute(select(windows.c.number, summary)):
-            ratings, milliseconds = (int(part) for part in text.split())
-            if ratings:
-                result[chunk[number]] = DayStudy(ratings, milliseconds)
-    return result
+#: Learner days per statement when the windows travel as a VALUES list (3 bound
+#: parameters each): stays under the 999-parameter limit of older SQLite builds.
+_DAYS_PER_VALUES = 300
 
 
 @dataclass(frozen=True)
@@ -122,20 +75,129 @@ class RetentionCounts:
         """passed / reviews, or None when there were no review-state ratings."""
         return self.passed / self.reviews if self.reviews else None
 
+    def __add__(self, other: RetentionCounts) -> RetentionCounts:
+        return RetentionCounts(self.reviews + other.reviews, self.passed + other.passed)
 
-def retention_counts(session: Session, start: datetime, end: datetime) -> RetentionCounts:
-    """True-retention counts for ratings in ``[start, end)``, from the index alone.
 
-    A card in the Review state has always been rated before (a reset makes it new,
-    state Learning), so ``state_before = Review`` alone selects review-state ratings.
+@dataclass(frozen=True)
+class DayStudy:
+    """Study ratings (review and practice) of one learner day and their summed duration;
+    ``retention`` is the day's true-retention counts where they were asked for, else None."""
+
+    ratings: int
+    milliseconds: int
+    retention: RetentionCounts | None = None
+
+
+def first_study(connection: Connection) -> datetime | None:
+    """Time of the earliest study rating (review or practice), or None (one index seek)."""
+    query = select(_log.reviewed_at).where(_log.kind.in_(STUDY_KINDS)).order_by(_log.reviewed_at).limit(1)
+    return connection.scalar(query)
+
+
+def study_per_day(
+    connection: Connection, clock: LearnerClock, days: Sequence[date], *, retention_days: int = 0
+) -> dict[date, DayStudy]:
+    """Study ratings and their durations on each of ``days`` (consecutive learner days,
+    earliest first), and true-retention counts on the last ``retention_days`` of them;
+    days without study are left out.
+
+    Each day becomes its exact UTC window (``clock.day_start`` .. ``day_end``), and one
+    correlated subquery per window reads the window's range of the covering index on
+    ``review_log(reviewed_at, kind, ..., duration_ms)``: every rating is read once,
+    from the index, and nothing is sorted (a GROUP BY over a join sorts every rating:
+    three times slower on a million ratings). Retention counts of the last days come
+    from the same pass, so the 7- and 30-day figures cost no second read.
     """
-    log = ReviewLogRow
-    query = select(func.count(), _sum(log.rating == 1)).where(
-        log.reviewed_at >= start, log.reviewed_at < end,
-        log.kind == KIND_REVIEW, log.state_before == REVIEW,
-    )
-    reviews, again = session.execute(query).one()
-    return RetentionCounts(int(reviews), int(reviews) - int(again))
+    if not days:
+        return {}
+    bounds = [clock.day_start(day) for day in days] + [clock.day_end(days[-1])]
+    split = max(len(days) - retention_days, 0)
+    result: dict[date, DayStudy] = {}
+    for first, last, detailed in ((0, split, False), (split, len(days), True)):
+        for number, text in _per_window(connection, bounds[first:last + 1], _day_summary(detailed)):
+            ratings, milliseconds, *retention = (int(part) for part in text.split())
+            if ratings:
+                counts = None
+                if detailed:
+                    reviews, again = retention
+                    counts = RetentionCounts(reviews, reviews - again)
+                result[days[first + number]] = DayStudy(ratings, milliseconds, counts)
+    return result
+
+
+def _day_summary(detailed: bool) -> list:
+    """What one window's subquery computes, as SQL expressions: ratings and summed
+    milliseconds, plus review-state ratings and Agains among them when ``detailed``.
+
+    A state_before of Review alone selects review-state ratings: a card in the Review
+    state has always been rated before (a reset makes it new, state Learning).
+    """
+    parts = [func.count(), func.coalesce(func.sum(_log.duration_ms), 0)]
+    if detailed:
+        review_state = and_(_log.kind == KIND_REVIEW, _log.state_before == REVIEW)
+        parts += [_sum(review_state), _sum(and_(review_state, _log.rating == 1))]
+    return parts
+
+
+def _per_window(connection: Connection, bounds: Sequence[datetime], parts: list) -> list[tuple[int, str]]:
+    """(window number, the ``parts`` of its study ratings joined by spaces) for each window
+    ``[bounds[i], bounds[i + 1])``; a scalar subquery returns one value, so the parts
+    travel as one text and each window's index range is read once."""
+    if len(bounds) < 2:
+        return []
+    rows: list[tuple[int, str]] = []
+    for offset, windows in _window_tables(connection, bounds):
+        summary = select(_joined(parts)).where(
+            _log.reviewed_at >= windows.c.start, _log.reviewed_at < windows.c.end, _log.kind.in_(STUDY_KINDS),
+        ).scalar_subquery()
+        found = connection.execute(select(windows.c.number, summary))
+        rows += [(offset + number, text) for number, text in found]
+    return rows
+
+
+def _joined(parts: list) -> object:
+    text = cast(parts[0], String)
+    for part in parts[1:]:
+        text = text + " " + cast(part, String)
+    return text
+
+
+def _has_json_each(dialect: Dialect) -> bool:
+    """SQLite's JSON functions are built in since 3.38 (and in Python's builds before)."""
+    return dialect.name == "sqlite"
+
+
+def _window_tables(connection: Connection, bounds: Sequence[datetime]) -> list[tuple[int, object]]:
+    """The windows as (number of the first, a table of ``number``, ``start``, ``end``).
+
+    On SQLite, one JSON parameter read with ``json_each``: a statement of the same
+    shape every time (building and compiling a VALUES list of hundreds of bound
+    instants took longer than counting a thousand ratings). The instants are written
+    as the column type stores them, so comparisons are those of the stored values.
+    Elsewhere, VALUES lists of at most :data:`_DAYS_PER_VALUES` windows.
+    """
+    dialect = connection.dialect
+    if _has_json_each(dialect):
+        stored = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+        instants = [stored(instant) if stored else instant for instant in bounds]
+        pairs = json.dumps(list(zip(instants, instants[1:])))
+        entries = func.json_each(bindparam("windows", pairs, type_=String)).table_valued("key", "value")
+        table = select(
+            entries.c.key.label("number"),
+            func.json_extract(entries.c.value, "$[0]").label("start"),
+            func.json_extract(entries.c.value, "$[1]").label("end"),
+        ).subquery("windows")
+        return [(0, table)]
+    tables = []
+    for first in range(0, len(bounds) - 1, _DAYS_PER_VALUES):
+        chunk = bounds[first:first + _DAYS_PER_VALUES + 1]
+        rows = [(number, start, end) for number, (start, end) in enumerate(zip(chunk, chunk[1:]))]
+        tables.append((first, values(
+            column("number", Integer), column("start", UTCDateTime), column("end", UTCDateTime),
+            name="windows",
+        ).data(rows).cte()))
+    return tables
 
 
 # -- cards --------------------------------------------------------------------------------
@@ -156,18 +218,17 @@ class DueCounts:
         return self.learning + self.review
 
 
-def due_now_and_later(session: Session, now: datetime, day_end: datetime) -> tuple[DueCounts, DueCounts]:
+def due_now_and_later(session: Reader, now: datetime, day_end: datetime) -> tuple[DueCounts, DueCounts]:
     """(due at or before ``now``, due after ``now`` and before ``day_end``); buried cards
     are left out as a study session leaves them out."""
-    card = CardRow
-    is_review = card.state == REVIEW
-    is_now = card.due <= now
+    is_review = _card.state == REVIEW
+    is_now = _card.due <= now
     query = select(
         _sum(is_now & ~is_review), _sum(is_now & is_review),
         _sum(~is_now & ~is_review), _sum(~is_now & is_review),
     ).where(
-        card.due < day_end, _ACTIVE,
-        or_(card.buried_until.is_(None), card.buried_until <= now),
+        _card.due < day_end, _ACTIVE,
+        or_(_card.buried_until.is_(None), _card.buried_until <= now),
     )
     now_learning, now_review, later_learning, later_review = (int(v) for v in session.execute(query).one())
     return DueCounts(now_learning, now_review), DueCounts(later_learning, later_review)
@@ -175,8 +236,8 @@ def due_now_and_later(session: Session, now: datetime, day_end: datetime) -> tup
 
 _DUE_BETWEEN = (
     select(func.count())
-    .select_from(CardRow)
-    .where(CardRow.due >= bindparam("start"), CardRow.due < bindparam("end"), _ACTIVE)
+    .select_from(cards)
+    .where(_card.due >= bindparam("start"), _card.due < bindparam("end"), _ACTIVE)
 )
 
 
@@ -189,7 +250,7 @@ def due_per_window(session: Session, boundaries: Sequence[datetime]) -> list[int
     ]
 
 
-def new_cards_available(session: Session, cap: int) -> int:
+def new_cards_available(session: Reader, cap: int) -> int:
     """Active new cards, counted up to ``cap`` (today's new-card quota).
 
     A new card is always in the Learning state, so the index on ``state`` narrows the
@@ -198,17 +259,17 @@ def new_cards_available(session: Session, cap: int) -> int:
     if cap <= 0:
         return 0
     inner = (
-        select(CardRow.id)
-        .where(CardRow.state == LEARNING, CardRow.last_review.is_(None), _ACTIVE)
+        select(_card.id)
+        .where(_card.state == LEARNING, _card.last_review.is_(None), _ACTIVE)
         .limit(cap)
         .subquery()
     )
     return int(session.scalar(select(func.count()).select_from(inner)) or 0)
 
 
-def any_studied(session: Session) -> bool:
+def any_studied(session: Reader) -> bool:
     """True once any card (hidden ones aside) has been studied; stops at the first."""
-    query = select(exists().where(CardRow.last_review.is_not(None), CardRow.hidden.is_(False)))
+    query = select(exists().where(_card.last_review.is_not(None), _card.hidden.is_(False)))
     return bool(session.scalar(query))
 
 
@@ -262,7 +323,7 @@ class LayerCounts:
 
 
 def _card_count_columns() -> tuple:
-    card = CardRow
+    card = _card
     is_new = card.last_review.is_(None)
     studied = card.last_review.is_not(None)
     in_review = studied & (card.state == REVIEW)
@@ -275,21 +336,25 @@ def _card_count_columns() -> tuple:
     )
 
 
-def card_counts_by_layer(session: Session) -> list[LayerCounts]:
+def card_counts_by_layer(connection: Connection) -> list[LayerCounts]:
     """Card counts of every layer in study order (layers with no cards included), then
     one entry for cards without a recorded layer if there are any. One GROUP BY."""
+    layer_of = concept_layers.c
     query = (
-        select(ConceptLayerRow.layer_id, *_card_count_columns())
-        .select_from(CardRow)
-        .outerjoin(ConceptLayerRow, ConceptLayerRow.concept_id == CardRow.concept_id)
-        .where(CardRow.hidden.is_(False))
-        .group_by(ConceptLayerRow.layer_id)
+        select(layer_of.layer_id, *_card_count_columns())
+        .select_from(cards)
+        .outerjoin(concept_layers, layer_of.concept_id == _card.concept_id)
+        .where(_card.hidden.is_(False))
+        .group_by(layer_of.layer_id)
     )
     by_layer = {}
-    for layer_id, *counts, stability_sum, stability_count in session.execute(query):
+    for layer_id, *counts, stability_sum, stability_count in connection.execute(query):
         by_layer[layer_id] = CardCounts(*(int(count) for count in counts), float(stability_sum), int(stability_count))
-    layers = session.execute(select(LayerRow.id, LayerRow.title).order_by(LayerRow.position)).all()
-    result = [LayerCounts(layer_id, title, by_layer.pop(layer_id, CardCounts())) for layer_id, title in layers]
+    in_order = select(layers.c.id, layers.c.title).order_by(layers.c.position)
+    result = [
+        LayerCounts(layer_id, title, by_layer.pop(layer_id, CardCounts()))
+        for layer_id, title in connection.execute(in_order)
+    ]
     unsorted = CardCounts()
     for counts in by_layer.values():  # no layer row: not synced yet, or a layer since removed
         unsorted = unsorted + counts

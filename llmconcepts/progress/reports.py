@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 MAX_FORECAST_DAYS = 365
 JSON_VERSION = 1
+#: Learner days (today included) of the two true-retention figures of ``llmc stats``.
+RETENTION_DAYS = (7, 30)
 
 
 @dataclass(frozen=True)
@@ -236,33 +238,40 @@ def stats_report(now: datetime) -> StatsReport:
         ConfigError: invalid ``config.toml``. StorageError: the database failed.
     """
     from llmconcepts.progress import queries
-    from llmconcepts.progress.days import days_between, heatmap_days, last_days_window, streaks
-    from llmconcepts.progress.queries import CardCounts, DayStudy
+    from llmconcepts.progress.days import days_between, heatmap_days, streaks
+    from llmconcepts.progress.queries import CardCounts, DayStudy, RetentionCounts
 
     settings, clock, time = _learner(now)
-    with _database(now) as db, db.reading() as session:
+    with _database(now) as db, db.snapshot() as connection:
         heatmap = heatmap_days(time.today)
-        first = queries.first_study(session)
+        first = queries.first_study(connection)
         # Every learner day from the first study rating (or the heatmap's start) to today, in
-        # one pass over the index: the heatmap, both streaks and the totals all come from it.
+        # one pass over the index: the heatmap, both streaks, the totals and the retention of
+        # the last 7 and 30 days (inside the heatmap's weeks) all come from it.
         studied = {} if first is None else queries.study_per_day(
-            session, clock, days_between(min(clock.day_of(first), heatmap[0]), time.today))
+            connection, clock, days_between(min(clock.day_of(first), heatmap[0]), time.today),
+            retention_days=RETENTION_DAYS[-1])
         current, longest = streaks(sorted(studied, reverse=True), time.today)
-        layers = tuple(queries.card_counts_by_layer(session))
-        none = DayStudy(0, 0)
-        return StatsReport(
-            time=time,
-            heatmap=tuple(HeatmapDay(day, studied.get(day, none).ratings) for day in heatmap),
-            current_streak=current,
-            longest_streak=longest,
-            desired_retention=settings.desired_retention,
-            retention_7=queries.retention_counts(session, *last_days_window(clock, time.today, 7)),
-            retention_30=queries.retention_counts(session, *last_days_window(clock, time.today, 30)),
-            ratings=sum(day.ratings for day in studied.values()),
-            study_seconds=sum(day.milliseconds for day in studied.values()) / 1000,
-            cards=sum((layer.counts for layer in layers), CardCounts()),
-            layers=layers,
-        )
+        layers = tuple(queries.card_counts_by_layer(connection))
+    none = DayStudy(0, 0)
+
+    def retention(days: int) -> RetentionCounts:
+        since = time.today - timedelta(days=days - 1)
+        return sum((study.retention for day, study in studied.items() if day >= since), RetentionCounts(0, 0))
+
+    return StatsReport(
+        time=time,
+        heatmap=tuple(HeatmapDay(day, studied.get(day, none).ratings) for day in heatmap),
+        current_streak=current,
+        longest_streak=longest,
+        desired_retention=settings.desired_retention,
+        retention_7=retention(RETENTION_DAYS[0]),
+        retention_30=retention(RETENTION_DAYS[1]),
+        ratings=sum(day.ratings for day in studied.values()),
+        study_seconds=sum(day.milliseconds for day in studied.values()) / 1000,
+        cards=sum((layer.counts for layer in layers), CardCounts()),
+        layers=layers,
+    )
 
 
 # -- llmc list ----------------------------------------------------------------------------
