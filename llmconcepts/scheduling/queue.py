@@ -25,7 +25,7 @@ from itertools import chain, islice
 from operator import itemgetter
 
 from llmconcepts.scheduling.fsrs_adapter import REVIEW
-from llmconcepts.storage.repository import CardRecord
+from llmconcepts.storage.repository import STATE_NAMES, CardRecord
 
 #: Anki's default "Learn ahead limit" (Preferences > Review), 20 minutes.
 LEARN_AHEAD = timedelta(minutes=20)
@@ -115,7 +115,9 @@ class QueueIndex:
         self.day_start = day_start
         self.horizon = None if every_scheduled else day_end + LEARN_AHEAD
         self._new: list[int] = []  # positions of new cards, ascending
-        self._scheduled: dict[str, CardRecord] = {}
+        # card id -> (fsrs state, due): all a queue reads of a scheduled card. A tuple, not the
+        # CardRecord: a day's due cards in a large history are tens of thousands of them.
+        self._scheduled: dict[str, tuple[int, datetime]] = {}
         self._learning: list[tuple[datetime, str]] = []  # (due, id), ascending
         self._reviews: list[tuple[datetime, str]] = []
         self._buried_until: dict[str, datetime] = {}  # only burials that end after day_start
@@ -192,7 +194,7 @@ class QueueIndex:
             return
         if self.horizon is not None and record.due >= self.horizon:
             return
-        self._scheduled[record.id] = record
+        self._scheduled[record.id] = (record.state, record.due)
         ordered = self._reviews if record.state == REVIEW else self._learning
         (insort if keep_order else list.append)(ordered, (record.due, record.id))
         self._note_burial(record.id, record.buried_until)
@@ -203,10 +205,11 @@ class QueueIndex:
 
     def _drop(self, card_id: str) -> None:
         self._buried_until.pop(card_id, None)
-        record = self._scheduled.pop(card_id, None)
-        if record is not None:
-            ordered = self._reviews if record.state == REVIEW else self._learning
-            del ordered[bisect_left(ordered, (record.due, card_id))]
+        scheduled = self._scheduled.pop(card_id, None)
+        if scheduled is not None:
+            state, due = scheduled
+            ordered = self._reviews if state == REVIEW else self._learning
+            del ordered[bisect_left(ordered, (due, card_id))]
             return
         position = self._positions.get(card_id)
         at = bisect_left(self._new, position) if position is not None else len(self._new)
@@ -238,10 +241,11 @@ class QueueIndex:
 
     def kind_and_due(self, card_id: str) -> tuple[str, datetime | None]:
         """("new", None) for a new card, else the scheduled card's state name and due."""
-        record = self._scheduled.get(card_id)
-        if record is None:
+        scheduled = self._scheduled.get(card_id)
+        if scheduled is None:
             return "new", None
-        return record.state_name, record.due
+        state, due = scheduled
+        return STATE_NAMES[state], due
 
     def scheduled_by_due(self, now: datetime) -> list[str]:
         """Scheduled cards active at ``now``, the soonest due first (the cram order)."""
@@ -273,9 +277,9 @@ class QueueIndex:
         learning_today = bisect_left(learning, day_end, key=_DUE)
         reviews_end = reviews_today = bisect_left(reviews, day_end, key=_DUE)
         for card_id in inactive:
-            record = self._scheduled.get(card_id)
-            if record is not None and record.due < day_end:
-                if record.state == REVIEW:
+            scheduled = self._scheduled.get(card_id)
+            if scheduled is not None and scheduled[1] < day_end:  # (state, due)
+                if scheduled[0] == REVIEW:
                     reviews_today -= 1
                 else:
                     learning_today -= 1
