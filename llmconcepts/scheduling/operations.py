@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from llmconcepts.cardbank.model import split_card_id
 from llmconcepts.errors import LlmcError, UnknownConceptError
 from llmconcepts.scheduling.fsrs_adapter import (
     REVIEW,
@@ -346,26 +347,33 @@ def sync_bank(db: Database, bank: CardBank, now: datetime) -> SyncReport:
     and writes only when something changed."""
     from llmconcepts.progress.layers import sync_layers
 
-    wanted = {  # from the bank's index: no card text is read
-        concept.card_id(kind): (concept.id, kind.value)
-        for concept in bank.concepts
-        for kind in concept.facet_kinds
-    }
+    wanted = bank.card_ids()  # from the bank's index: no card text is read
+    missing = set(wanted)  # wanted ids the table does not have
+    hidden: list[str] = []
+    restored: list[str] = []
+    table = CardRow.__table__
     with db.reading() as session:
-        stored = {card_id: is_hidden for card_id, is_hidden in session.execute(select(CardRow.id, CardRow.hidden))}
-    added = [card_id for card_id in wanted if card_id not in stored]
-    hidden = sorted(card_id for card_id, is_hidden in stored.items() if card_id not in wanted and not is_hidden)
-    restored = sorted(card_id for card_id, is_hidden in stored.items() if card_id in wanted and is_hidden)
+        # Streamed and compared row by row: a large bank's ids are not held a second time.
+        rows = session.execute(select(table.c.id, table.c.hidden).execution_options(yield_per=5000))
+        for card_id, is_hidden in rows:
+            if card_id in missing:
+                missing.remove(card_id)
+                if is_hidden:
+                    restored.append(card_id)
+            elif not is_hidden:
+                hidden.append(card_id)
+    added = [card_id for card_id in wanted if card_id in missing]
+    hidden.sort()
+    restored.sort()
     if added or hidden or restored:
         with db.writing() as session:
-            _apply_sync(session, wanted, added, hidden, restored, now)
+            _apply_sync(session, added, hidden, restored, now)
     sync_layers(db, bank)
     return SyncReport(tuple(added), tuple(hidden), tuple(restored))
 
 
 def _apply_sync(
     session: Session,
-    wanted: dict[str, tuple[str, str]],
     added: list[str],
     hidden: list[str],
     restored: list[str],
@@ -373,16 +381,7 @@ def _apply_sync(
 ) -> None:
     present = set(session.scalars(select(CardRow.id)))  # again, inside the write lock
     new = FsrsState.new()
-    rows = [
-        {
-            "id": card_id, "concept_id": wanted[card_id][0], "facet": wanted[card_id][1],
-            "state": new.state, "step": new.step, "stability": None, "difficulty": None,
-            "due": None, "last_review": None, "reps": 0, "lapses": 0, "suspended": False,
-            "leech": False, "buried_until": None, "hidden": False, "added_at": now,
-        }
-        for card_id in added
-        if card_id not in present
-    ]
+    rows = [_new_card_row(card_id, new, now) for card_id in added if card_id not in present]
     if rows:
         session.execute(insert(CardRow), rows)
     for chunk_start in range(0, max(len(hidden), len(restored)), 500):
@@ -392,3 +391,14 @@ def _apply_sync(
         if restored[chunk_start:chunk_start + 500]:
             session.execute(update(CardRow).where(CardRow.id.in_(restored[chunk_start:chunk_start + 500]))
                             .values(hidden=False))
+
+
+def _new_card_row(card_id: str, new: FsrsState, now: datetime) -> dict[str, Any]:
+    """The cards-table row of a card the bank gained: never reviewed, added ``now``."""
+    concept_id, kind = split_card_id(card_id)
+    return {
+        "id": card_id, "concept_id": concept_id, "facet": kind.value,
+        "state": new.state, "step": new.step, "stability": None, "difficulty": None,
+        "due": None, "last_review": None, "reps": 0, "lapses": 0, "suspended": False,
+        "leech": False, "buried_until": None, "hidden": False, "added_at": now,
+    }
