@@ -102,25 +102,28 @@ def test_adding_user_cards_invalidates_the_cache(bank_dir: Path, monkeypatch):
     ids=["empty", "garbage", "wrong-key"],
 )
 def test_a_damaged_cache_falls_back_to_parsing_and_is_rewritten(bank_dir: Path, damage: bytes):
-    good = load_bank(builtin_dir=bank_dir, user_dirs=[])
+    good = load_bank(builtin_dir=bank_dir, user_dirs=[], use_cache=False)
+    load_bank(builtin_dir=bank_dir, user_dirs=[])
     cache_file().write_bytes(damage)
     assert load_bank(builtin_dir=bank_dir, user_dirs=[]) == good
     assert cache_file().read_bytes() != damage
 
 
-@pytest.mark.parametrize("keep", [0.5, 0.999], ids=["half", "last-byte-missing"])
-def test_a_truncated_store_falls_back_to_parsing(bank_dir: Path, keep: float):
-    good = load_bank(builtin_dir=bank_dir, user_dirs=[])
+@pytest.mark.parametrize("cut", ["half", "last-byte"])
+def test_a_truncated_store_falls_back_to_parsing(bank_dir: Path, cut: str):
+    good = load_bank(builtin_dir=bank_dir, user_dirs=[], use_cache=False)
+    load_bank(builtin_dir=bank_dir, user_dirs=[])
     blob = cache_file().read_bytes()
-    cache_file().write_bytes(blob[: int(len(blob) * keep)])  # right header, part of the rest
+    cache_file().write_bytes(blob[: len(blob) // 2 if cut == "half" else len(blob) - 1])
     assert load_bank(builtin_dir=bank_dir, user_dirs=[]) == good
     assert cache_file().read_bytes() == blob
 
 
 def test_a_damaged_index_falls_back_to_parsing(bank_dir: Path, monkeypatch):
-    good = load_bank(builtin_dir=bank_dir, user_dirs=[])
+    good = load_bank(builtin_dir=bank_dir, user_dirs=[], use_cache=False)
+    load_bank(builtin_dir=bank_dir, user_dirs=[])
     blob = bytearray(cache_file().read_bytes())
-    blob[200] ^= 0xFF  # inside the index (the header is 103 bytes), same length
+    blob[cache._HEADER_LENGTH + 10] ^= 0xFF  # a byte of the index; the length is unchanged
     cache_file().write_bytes(bytes(blob))
     parsed = []
     monkeypatch.setattr(loader, "build_bank", lambda files: parsed.append(1) or build(files))
@@ -263,3 +266,26 @@ def test_a_new_store_replaces_older_ones(bank_dir: Path):
 def test_use_cache_false_neither_reads_nor_writes(bank_dir: Path):
     load_bank(builtin_dir=bank_dir, user_dirs=[], use_cache=False)
     assert not paths.data_dir().exists()
+
+
+def test_a_study_session_reads_only_the_text_of_the_cards_it_shows(bank_dir: Path, monkeypatch):
+    """Opening a session (bank sync, selection, queue), the dashboard and `llmc list` work
+    from the bank's index; a card's text is read when the card is shown."""
+    from datetime import datetime, timezone
+
+    from llmconcepts.progress.reports import list_report
+    from llmconcepts.scheduling.session import SessionOptions, dashboard, open_session
+
+    now = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
+    load_bank(builtin_dir=bank_dir, user_dirs=[])
+    reads = counting_text_reads(monkeypatch)
+    bank = load_bank(builtin_dir=bank_dir, user_dirs=[])
+    assert dashboard(now, bank=bank).new_available_today > 0
+    assert len(list_report(now, bank=bank).layers) == 2
+    with open_session(SessionOptions(), now, bank=bank) as session:
+        shown = session.next_card(now)
+        assert reads == []
+        prompt = bank.card(shown.card_id).facet.prompt
+        session.rate(shown.card_id, 3, now)
+        session.next_card(now)
+    assert prompt and len(reads) == 1
