@@ -17,11 +17,12 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
-from rich.table import Table
 from rich.text import Text
-from rich.tree import Tree
 
 if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.tree import Tree
+
     from llmconcepts.progress.queries import RetentionCounts
     from llmconcepts.progress.reports import (
         ConceptStatus,
@@ -368,6 +369,8 @@ FACET_COLUMNS = (12, 10, 11, 6)
 
 
 def _layer_tree(layer: LayerStatus, time: LearnerTime) -> Tree:
+    from rich.tree import Tree  # llmc list only: due and stats never import it
+
     heading = Text.assemble((layer.title, "bold"), (f"  {layer.mastered()}/{len(layer.concepts)} mastered", "dim"),
                             no_wrap=True, overflow="ellipsis")
     tree = Tree(heading, guide_style="dim")
@@ -390,6 +393,8 @@ def _concept_label(concept: ConceptStatus) -> Text:
 def _facet_grid(facets: Sequence[FacetStatus], time: LearnerTime) -> Table:
     """The cards of one concept, indented under its title, columns of fixed width so
     that every concept's rows line up."""
+    from rich.table import Table  # llmc list only
+
     grid = Table.grid(padding=(0, 2))
     for number, width in enumerate(FACET_COLUMNS):
         grid.add_column(no_wrap=True, overflow="ellipsis", width=width,
