@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import stat
 
 import pytest
 from export_helpers import BUILTIN, TOTAL, USER, modules_loaded_by
@@ -172,3 +173,82 @@ def test_a_real_folder_that_refuses_new_files(capsys, setup):
     assert (code, out) == (1, "")
     assert err.startswith("llmc: cannot write /sys/llmc-test.apkg: ")
     assert not os.path.exists("/sys/llmc-test.apkg")
+
+
+# --- the output path: symbolic links, special files, folders named with a slash ---
+
+def test_a_symbolic_link_is_written_through_and_kept(capsys, setup, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    real = elsewhere / "real.csv"
+    real.write_text("old", encoding="utf-8")
+    real.chmod(0o640)
+    (setup / "link.csv").symlink_to(real)
+    code, _, err = llmc(capsys, "export", "csv", "--all", "-o", "link.csv")
+    assert code == 1 and "already exists" in err  # the file behind the link counts as existing
+    assert real.read_text(encoding="utf-8") == "old"
+    code, out, err = llmc(capsys, "export", "csv", "--all", "-o", "link.csv", "--force")
+    assert (code, err) == (0, "")
+    assert (setup / "link.csv").is_symlink() and os.readlink(setup / "link.csv") == str(real)
+    assert real.read_text(encoding="utf-8").startswith("#separator:Comma\n")
+    assert real.stat().st_mode & 0o777 == 0o640  # a replaced file keeps its permissions
+    assert files_in(setup) == ["link.csv"] and files_in(elsewhere) == ["real.csv"]  # no temporary file
+    assert f"to {setup / 'link.csv'}" in out
+
+
+def test_a_link_to_a_missing_file_creates_that_file(capsys, setup, tmp_path):
+    (setup / "link.json").symlink_to(tmp_path / "made.json")
+    code, _, _ = llmc(capsys, "export", "json", "--all", "-o", "link.json")
+    assert code == 0
+    assert (setup / "link.json").is_symlink()
+    assert json.loads((tmp_path / "made.json").read_text(encoding="utf-8"))["cards"]
+
+
+def test_a_symbolic_link_loop_is_refused(capsys, setup):
+    (setup / "a.csv").symlink_to(setup / "b.csv")
+    (setup / "b.csv").symlink_to(setup / "a.csv")
+    code, _, err = llmc(capsys, "export", "csv", "--all", "-o", "a.csv", "--force")
+    assert code == 1
+    assert err == f"llmc: cannot write {setup / 'a.csv'}: its symbolic links form a loop\n"
+
+
+def test_a_named_pipe_is_refused_even_with_force(capsys, setup):
+    fifo = setup / "pipe.csv"
+    os.mkfifo(fifo)
+    code, out, err = llmc(capsys, "export", "csv", "--all", "-o", "pipe.csv", "--force")
+    assert (code, out) == (1, "")
+    assert err == (f"llmc: cannot write {fifo}: it is a named pipe (FIFO), not a regular file; "
+                   "-o - writes to standard output\n")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert files_in(setup) == ["pipe.csv"]
+
+
+def test_a_device_is_refused_even_with_force_and_even_through_a_link(capsys, setup):
+    before = os.stat("/dev/null")
+    assert stat.S_ISCHR(before.st_mode)
+    code, _, err = llmc(capsys, "export", "anki", "--all", "-o", "/dev/null", "--force")
+    assert code == 1
+    assert err == "llmc: cannot write /dev/null: it is a character device, not a regular file\n"
+    (setup / "sink.json").symlink_to("/dev/null")
+    code, _, err = llmc(capsys, "export", "json", "--all", "-o", "sink.json", "--force")
+    assert code == 1
+    assert err == (f"llmc: cannot write {setup / 'sink.json'} (/dev/null): it is a character device, "
+                   "not a regular file; -o - writes to standard output\n")
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+    assert (setup / "sink.json").is_symlink()
+
+
+def test_a_name_ending_in_a_slash_is_a_folder_that_must_exist(capsys, setup):
+    code, _, err = llmc(capsys, "export", "csv", "--all", "-o", "sub/")
+    assert code == 1
+    assert err == f"llmc: cannot write into sub/: the folder {setup / 'sub'} does not exist\n"
+    assert files_in(setup) == []  # no file called "sub"
+    (setup / "plain").write_text("x", encoding="utf-8")
+    code, _, err = llmc(capsys, "export", "csv", "--all", "-o", "plain/")
+    assert code == 1 and err == f"llmc: cannot write into plain/: {setup / 'plain'} is not a folder\n"
+    (setup / "sub").mkdir()
+    code, _, _ = llmc(capsys, "export", "csv", "--all", "-o", f"{setup / 'sub'}/")
+    assert code == 0
+    (name,) = files_in(setup / "sub")
+    assert name.startswith("llmc-") and name.endswith(".csv")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 
 import typer
@@ -24,12 +23,13 @@ def _output(extension: str, stdout_ok: bool) -> typer.models.OptionInfo:
     dash = " '-' writes to standard output." if stdout_ok else ""
     return typer.Option(
         None, "--output", "-o", metavar="FILE",
-        help=f"File or folder to write (default: llmc-YYYY-MM-DD.{extension} here).{dash}",
+        help=f"File or folder to write (default: llmc-YYYY-MM-DD.{extension} here); "
+        f"a name ending in / is a folder. A symbolic link is written through.{dash}",
     )
 
 
 def _export(fmt: str, due: bool, all_: bool, layer: list[str], concept: list[str],
-            output: Optional[Path], force: bool) -> None:
+            output: Optional[str], force: bool) -> None:
     """Parse the selection flags, run the export, print the summary."""
     from datetime import datetime, timezone
 
@@ -51,7 +51,7 @@ def _command(fmt: str, extension: str, *, stdout_ok: bool, summary: str):
 
     def command(
         due: bool = DUE, all_: bool = ALL, layer: list[str] = LAYER, concept: list[str] = CONCEPT,
-        output: Optional[Path] = _output(extension, stdout_ok), force: bool = FORCE,
+        output: Optional[str] = _output(extension, stdout_ok), force: bool = FORCE,
     ) -> None:
         _export(fmt, due, all_, layer, concept, output, force)
 

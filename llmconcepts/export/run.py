@@ -17,12 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmconcepts.errors import ExportError
-from llmconcepts.export.output import (
-    STDOUT,
-    atomic_output,
-    check_target,
-    resolve_target,
-)
+from llmconcepts.export.output import atomic_output, check_target, resolve_target
 from llmconcepts.export.selection import ExportScope, ExportSelection
 
 if TYPE_CHECKING:
@@ -70,7 +65,7 @@ def run_export(
     scope: ExportScope,
     now: datetime,
     *,
-    output: Path | None = None,
+    output: str | Path | None = None,
     force: bool = False,
     cwd: Path | None = None,
     bank: CardBank | None = None,
@@ -84,7 +79,8 @@ def run_export(
         now: the time of the export (UTC-aware): decides the learner's day, what is due,
             and the notes' modification time.
         output: file or folder to write to (default: ``llmc-YYYY-MM-DD.<ext>`` in ``cwd``,
-            dated with the learner's day); ``Path("-")`` writes CSV or JSON to stdout.
+            dated with the learner's day); a name ending in a slash is a folder; ``-``
+            writes CSV or JSON to stdout. A symbolic link is written through.
         force: replace an existing file.
         cwd: folder for relative and default paths (default: the current directory).
         bank: the card bank (default: the built-in bank and the learner's own cards).
@@ -92,7 +88,7 @@ def run_export(
 
     Raises:
         ExportError: existing file without ``force``, missing folder, unwritable path,
-            nothing selected, ``-`` with the anki format.
+            a special file (FIFO, device, socket), nothing selected, ``-`` with the anki format.
         UnknownLayerError, UnknownConceptError, AmbiguousConceptError: a bad layer or
             concept name. CardBankError, ConfigError, StorageError: from loading.
     """
@@ -105,9 +101,9 @@ def run_export(
     settings = load_settings()
     clock = clock_for(settings)
     target = resolve_target(output, clock.day_of(now), FORMATS[fmt], cwd or Path.cwd())
-    if target == STDOUT and fmt == "anki":
+    if target.is_stdout and fmt == "anki":
         raise ExportError("an .apkg cannot go to standard output; give a file name with -o")
-    check_target(target, force=force)
+    check_target(target, force=force, stdout_ok=fmt != "anki")
     if bank is None:
         from llmconcepts.cardbank.loader import load_bank
 
@@ -131,4 +127,4 @@ def run_export(
 
             write_json(selection, stream, now, settings, progress)
     decks = Counter(deck_name(card.layer.title, card.card.concept.builtin) for card in selection.cards)
-    return ExportResult(fmt, target, dict(decks), selection.learner_day)
+    return ExportResult(fmt, target.path, dict(decks), selection.learner_day)
