@@ -289,3 +289,24 @@ def test_a_study_session_reads_only_the_text_of_the_cards_it_shows(bank_dir: Pat
         session.rate(shown.card_id, 3, now)
         session.next_card(now)
     assert prompt and len(reads) == 1
+
+
+def test_an_unreadable_file_and_a_missing_folder_are_reported_together(bank_dir: Path, tmp_path, monkeypatch):
+    load_bank(builtin_dir=bank_dir, user_dirs=[])  # a cache exists; it must not hide the problems
+    unreadable = (bank_dir / "02-serving.yaml").resolve()
+    real_read = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path == unreadable:
+            raise PermissionError(13, "Permission denied")
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    with pytest.raises(CardBankError) as caught:
+        load_bank(builtin_dir=bank_dir, user_dirs=[tmp_path / "nowhere"])
+    assert caught.value.problems == [
+        f"{tmp_path / 'nowhere'}: your cards folder does not exist (check LLMC_CARDS)",
+        f"{unreadable}: cannot read this file: Permission denied",
+    ]
+    with pytest.raises(CardBankError, match="02-serving.yaml: cannot read this file"):
+        load_bank(builtin_dir=bank_dir, user_dirs=[])

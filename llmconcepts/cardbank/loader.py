@@ -55,7 +55,7 @@ class BankFile:
     define.
     """
 
-    __slots__ = ("path", "content", "builtin")
+    __slots__ = ("builtin", "content", "path")
 
     def __init__(self, path: Path, content: bytes, builtin: bool) -> None:
         self.path = path
@@ -85,25 +85,35 @@ def load_bank(
         CardBankError: any problem in any file (all of them, ``file:line: field: message``).
         LlmcError: the built-in bank is missing.
     """
-    files = gather_files(builtin_dir, user_dirs)
-    if not use_cache:
-        return build_bank(files)
+    sources, problems = bank_sources(builtin_dir, user_dirs)
+    if problems or not use_cache:
+        return build_bank(read_files(sources, problems))
     cache_dir = paths.cache_dir()
-    key = cache_key((f.builtin, f.content) for f in files)
-    file_paths = [f.path for f in files]
-    sources = [(f.path, f.builtin) for f in files]  # not the contents: the bank may outlive them
+    file_paths = [path for path, _builtin in sources]
+    key = _current_key(sources)
 
     def recover() -> CardBank:
         return _parse_again(sources, key)
 
-    bank = read_cached_bank(cache_dir, key, file_paths, recover)
+    bank = read_cached_bank(cache_dir, key, file_paths, recover) if key is not None else None
     if bank is None:
+        files = read_files(sources)
+        key = cache_key((f.builtin, f.content) for f in files)  # of what is parsed (a file may have changed)
         bank = build_bank(files)
         del files  # the contents are no longer needed
         if write_cached_bank(cache_dir, key, bank, file_paths):
             # Hold the index only, as a cache hit does: the parsed text is let go.
             bank = read_cached_bank(cache_dir, key, file_paths, recover) or bank
     return bank
+
+
+def _current_key(sources: Sequence[tuple[Path, bool]]) -> bytes | None:
+    """The cache key of the bank files as they are now, read and hashed one at a time (so
+    a cache hit never holds a large bank's YAML whole); None when one cannot be read."""
+    try:
+        return cache_key((builtin, path.read_bytes()) for path, builtin in sources)
+    except OSError:
+        return None  # the parse reports it, with any other problem
 
 
 def _parse_again(sources: Sequence[tuple[Path, bool]], key: bytes) -> CardBank:
@@ -113,7 +123,7 @@ def _parse_again(sources: Sequence[tuple[Path, bool]], key: bytes) -> CardBank:
         LlmcError: the files changed since the bank was loaded (their text would not match).
         CardBankError: a file can no longer be read.
     """
-    files = [_read(path, builtin) for path, builtin in sources]
+    files = read_files(sources)
     if cache_key((f.builtin, f.content) for f in files) != key:
         raise LlmcError(
             "the card bank's cache file was damaged, and your card files have changed since this "
@@ -184,8 +194,16 @@ def gather_files(builtin_dir: Path | None, user_dirs: Sequence[Path] | None) -> 
 
     Raises:
         CardBankError: a folder named by ``LLMC_CARDS`` (or passed in ``user_dirs``) does
-            not exist, or a file cannot be read.
+            not exist, or a file cannot be read (every such problem).
     """
+    return read_files(*bank_sources(builtin_dir, user_dirs))
+
+
+def bank_sources(
+    builtin_dir: Path | None, user_dirs: Sequence[Path] | None
+) -> tuple[list[tuple[Path, bool]], list[str]]:
+    """``(path, builtin)`` of every bank file in load order, and the problems with the
+    folders (a folder named by ``LLMC_CARDS`` or in ``user_dirs`` that does not exist)."""
     builtin = card_files(builtin_dir or paths.builtin_cards_dir())
     if user_dirs is None:
         user_dirs = paths.user_cards_dirs()
@@ -203,8 +221,18 @@ def gather_files(builtin_dir: Path | None, user_dirs: Sequence[Path] | None) -> 
             problems.append(f"{folder}: your cards folder does not exist (check LLMC_CARDS)")
     seen = set(builtin)
     user = [p for p in dict.fromkeys(user) if p not in seen]  # a folder named twice counts once
+    return [(p, True) for p in builtin] + [(p, False) for p in user], problems
+
+
+def read_files(sources: Sequence[tuple[Path, bool]], problems: Sequence[str] = ()) -> list[BankFile]:
+    """The files of ``sources`` read whole (see :func:`bank_sources`).
+
+    Raises:
+        CardBankError: ``problems`` and every file that cannot be read.
+    """
+    problems = list(problems)
     files: list[BankFile] = []
-    for path, is_builtin in [(p, True) for p in builtin] + [(p, False) for p in user]:
+    for path, is_builtin in sources:
         try:
             files.append(_read(path, is_builtin))
         except CardBankError as exc:
