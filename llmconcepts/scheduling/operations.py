@@ -335,8 +335,22 @@ def reset_cards(db: Database, target: str, now: datetime) -> list[str]:
     return reset
 
 
-def bury_card(db: Database, card_id: str, until: datetime) -> None:
-    """Hide a card from the queue until ``until`` (the next learner day's start)."""
+def bury_card(db: Database, card_id: str, until: datetime) -> datetime | None:
+    """Hide a card from the queue until ``until`` (the next learner day's start).
+
+    Returns:
+        The burial time the card had before (None: not buried), for :func:`unbury_card`.
+    """
+    with db.writing() as session:
+        row = _card_row(session, card_id)
+        before = row.buried_until
+        row.buried_until = until
+        return before
+
+
+def unbury_card(db: Database, card_id: str, until: datetime | None) -> None:
+    """Undo :func:`bury_card`: give the card back the burial time it had before
+    (``until``, None for none), as Anki's undo does for a burial."""
     with db.writing() as session:
         _card_row(session, card_id).buried_until = until
 

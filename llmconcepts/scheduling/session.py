@@ -2,10 +2,10 @@
 
 A :class:`StudySession` shows cards from the queue (see ``queue.py``), records
 each rating as one transaction (see ``operations.py``), and can undo its own
-ratings exactly. Everything it persists is in the database at once, so a
-session that ends abruptly loses at most the rating in flight; what it keeps in
-memory (the undo stack, the card just shown, this session's counts) only shapes
-the rest of the session.
+ratings and burials exactly, the last one first (as Anki's undo). Everything it
+persists is in the database at once, so a session that ends abruptly loses at
+most the rating in flight; what it keeps in memory (the undo stack, the card just
+shown, this session's counts) only shapes the rest of the session.
 
 The queue is computed from a :class:`~llmconcepts.scheduling.queue.QueueIndex`: the
 selection's queue-relevant card states for the learner day, read from the database
@@ -30,7 +30,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from llmconcepts.errors import LlmcError, UnknownConceptError
 
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from llmconcepts.storage.repository import CardRecord
 
 KINDS = ("new", "learning", "review", "relearning", "cram")
+_INSTANT = timedelta(microseconds=1)  # "after now": the smallest step past it
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,12 @@ class SessionSummary:
         time_spent: sum of the ratings' durations.
         retention_today: share of today's review-state ratings (all sessions) that were
             not Again (Anki's "true retention"); None when there were none.
-        due_tomorrow: scheduled cards due before the end of tomorrow (learner days).
+        due_tomorrow: active cards (not suspended, hidden or buried) whose due time falls
+            in the next learner day; cards already due today are not counted.
         streak_days: consecutive learner days with study, ending today.
         ratings_saved: ratings of this session now in the database.
+        due_later_today: active cards that come due after ``now`` and before today's
+            learner day ends (learning steps, mostly).
     """
 
     studied_by_kind: dict[str, int]
@@ -125,6 +129,55 @@ class SessionSummary:
     due_tomorrow: int
     streak_days: int
     ratings_saved: int
+    due_later_today: int = 0
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Why a session has no card to show now, and when one comes due (the facts; the UI
+    words them). Counts are of the session's selection unless said otherwise.
+
+    Attributes:
+        clock: the learner clock (to write ``next_due`` as a learner day).
+        new_per_day: the ``new-per-day`` setting.
+        new_today: new cards introduced today, in every session and selection.
+        new_in_session: new cards introduced in this session.
+        new_unseen: new cards not yet introduced, neither suspended nor buried.
+        new_unlocked: how many of those the queue could take now (prerequisites met),
+            capped by nothing else; 0 with ``new_unseen`` > 0 means all wait for prerequisites.
+        reviews_per_day: the ``reviews-per-day`` setting.
+        reviews_today: review-state cards studied today, in every session.
+        reviews_held_back: reviews due today beyond the day's review quota.
+        limit: the session's ``--limit`` (distinct cards), None when unset.
+        limit_reached: that many distinct cards were taken up.
+        options: what the session was opened with (``--new``, ``--review-only``, ``--cram``).
+        introduced: introduced, active cards (what ``--cram`` studies).
+        next_due: the earliest due time after ``now`` of an active scheduled card
+            (None: no card is scheduled after now).
+    """
+
+    clock: LearnerClock
+    new_per_day: int
+    new_today: int
+    new_in_session: int
+    new_unseen: int
+    new_unlocked: int
+    reviews_per_day: int
+    reviews_today: int
+    reviews_held_back: int
+    limit: int | None
+    limit_reached: bool
+    options: SessionOptions
+    introduced: int
+    next_due: datetime | None
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What :meth:`StudySession.undo_last` took back: ``action`` is "rating" or "burial"."""
+
+    card_id: str
+    action: str
 
 
 @dataclass(frozen=True)
@@ -135,6 +188,15 @@ class Dashboard:
     new_available_today: int
     streak_days: int
     next_due: datetime | None
+    clock: LearnerClock | None = None  # to write ``next_due`` as a learner day
+
+
+@dataclass(frozen=True)
+class _Burial:
+    """A burial of this session, with the card's burial time before it (for undo)."""
+
+    card_id: str
+    buried_before: datetime | None
 
 
 @dataclass(frozen=True)
@@ -158,6 +220,7 @@ class StudySession:
     selection: Selection
     _scheduler: object = field(repr=False)
     _done: list[_Done] = field(default_factory=list)
+    _undoable: list[_Done | _Burial] = field(default_factory=list)  # ratings and burials, in order
     _last_shown: str | None = None  # the card last rated (or brought back by undo)
     _buried: set[str] = field(default_factory=set)
     _cram_pending: list[str] = field(default_factory=list)
@@ -345,7 +408,9 @@ class StudySession:
             leech_threshold=self.settings.leech_threshold, practice=self.options.cram,
             duration_ms=duration_ms, answer=answer, covered=covered,
         )
-        self._done.append(_Done(rated.log_id, card_id, rated.kind, rating, duration_ms))
+        done = _Done(rated.log_id, card_id, rated.kind, rating, duration_ms)
+        self._done.append(done)
+        self._undoable.append(done)
         self._changed(card_id)
         self._last_shown = card_id
         if self.options.cram and card_id in self._cram_pending:
@@ -355,28 +420,51 @@ class StudySession:
         return RatingOutcome(card_id, rating, rated.next_due, rated.interval, rated.became_leech)
 
     def undo(self, now: datetime) -> str | None:
-        """Undo this session's last rating exactly (card state and log as before).
+        """Undo this session's last rating or burial (see :meth:`undo_last`).
 
         Returns:
-            The card id, to show it again; None when this session has no rating left.
+            The card id, to show it again; None when there is nothing left to undo.
+        """
+        undone = self.undo_last(now)
+        return None if undone is None else undone.card_id
+
+    def undo_last(self, now: datetime) -> Undone | None:
+        """Undo this session's last action exactly, the latest first: a rating (card
+        state and log as before) or a burial (the card's burial time as before).
+
+        Returns:
+            What was undone, to show that card again; None when nothing is left.
 
         Raises:
-            LlmcError: the card was rated again elsewhere since.
+            LlmcError: a rating's card was rated again elsewhere since.
         """
+        if not self._undoable:
+            return None
+        last = self._undoable[-1]
+        if isinstance(last, _Burial):
+            from llmconcepts.scheduling.operations import unbury_card
+
+            unbury_card(self.db, last.card_id, last.buried_before)
+            self._undoable.pop()
+            if not any(isinstance(a, _Burial) and a.card_id == last.card_id for a in self._undoable):
+                self._buried.discard(last.card_id)
+            self._changed(last.card_id)
+            return Undone(last.card_id, "burial")
+        self._undo_rating(last)
+        return Undone(last.card_id, "rating")
+
+    def _undo_rating(self, last: _Done) -> None:
         from llmconcepts.scheduling.operations import undo_rating
 
-        if not self._done:
-            return None
-        last = self._done[-1]
         undo_rating(self.db, last.log_id)
-        self._done.pop()
+        self._undoable.pop()
+        self._done.pop()  # the last rating is also the last entry here
         self._changed(last.card_id)
         if self.options.cram:
             if last.card_id in self._cram_pending:
                 self._cram_pending.remove(last.card_id)
             self._cram_pending.insert(0, last.card_id)
         self._last_shown = last.card_id
-        return last.card_id
 
     def bury(self, card_id: str, now: datetime) -> None:
         """Hide the card until the next learner day starts (saved at once)."""
@@ -385,7 +473,8 @@ class StudySession:
         now = _utc(now)
         if card_id not in self.selection.concept_of:
             raise LlmcError(f"card '{card_id}' is not part of this session")
-        bury_card(self.db, card_id, self.clock.next_day_start(now))
+        before = bury_card(self.db, card_id, self.clock.next_day_start(now))
+        self._undoable.append(_Burial(card_id, before))
         self._buried.add(card_id)
         self._changed(card_id)
 
@@ -401,14 +490,21 @@ class StudySession:
         studied = {kind: 0 for kind in KINDS}
         for done in self._done:
             studied[done.kind] += 1
-        tomorrow_end = self.clock.day_end(self.clock.day_of(now) + timedelta(days=1))
+        _day, _start, today_end = self.clock.today(now)
+        tomorrow_end = self.clock.day_end(self.clock.day_of(today_end))
+        cards = CardRow.__table__.c
+
+        def due_count(after: datetime, before: datetime, shown_at: datetime) -> Any:
+            """Cards due in [after, before) that are neither suspended, hidden nor buried at ``shown_at``."""
+            return select(func.count()).select_from(CardRow.__table__).where(
+                cards.due >= after, cards.due < before, cards.suspended.is_(False), cards.hidden.is_(False),
+                cards.buried_until.is_(None) | (cards.buried_until <= shown_at),
+            )
+
         with self.db.reading() as session:
             counts = today_counts(session, self.clock, now)
-            due_tomorrow = session.scalar(
-                select(func.count()).select_from(CardRow).where(
-                    CardRow.due < tomorrow_end, CardRow.suspended.is_(False), CardRow.hidden.is_(False)
-                )
-            )
+            later_today = session.scalar(due_count(now + _INSTANT, today_end, now))
+            due_tomorrow = session.scalar(due_count(today_end, tomorrow_end, today_end))
             streak = streak_days(session, self.clock, now)
         return SessionSummary(
             studied_by_kind={kind: n for kind, n in studied.items() if n},
@@ -418,7 +514,67 @@ class StudySession:
             due_tomorrow=int(due_tomorrow or 0),
             streak_days=streak,
             ratings_saved=len(self._done),
+            due_later_today=int(later_today or 0),
         )
+
+    def outlook(self, now: datetime) -> Outlook:
+        """Why the session has no card to show (see :class:`Outlook`), for its end screen:
+        the limits that hold cards back and when the next card comes due."""
+        from llmconcepts.scheduling.history import today_counts
+
+        now = _utc(now)
+        _day, _start, end = self.clock.today(now)
+        with self.db.reading() as session:
+            index = self._current_index(session, now)
+            counts = today_counts(session, self.clock, now)
+            introduced, next_due = self._introduced_and_next_due(session, now)
+        # every unlocked new card (no quota) and no review: what the limits hold back
+        queue = index.queue(now, end, new_quota=len(self.selection.order), review_quota=0, buried=self._buried)
+        review_quota = max(self.settings.reviews_per_day - counts.reviews, 0)
+        return Outlook(
+            clock=self.clock,
+            new_per_day=self.settings.new_per_day,
+            new_today=counts.new,
+            new_in_session=sum(1 for done in self._done if done.kind == "new"),
+            new_unseen=queue.new_available,
+            new_unlocked=len(queue.new),
+            reviews_per_day=self.settings.reviews_per_day,
+            reviews_today=counts.reviews,
+            reviews_held_back=max(queue.reviews_due_today - review_quota, 0),
+            limit=self.options.limit,
+            limit_reached=self._slots_left() == 0,
+            options=self.options,
+            introduced=introduced,
+            next_due=next_due,
+        )
+
+    def _introduced_and_next_due(self, session: Session, now: datetime) -> tuple[int, datetime | None]:
+        """Introduced cards of the selection active at ``now`` (neither suspended, hidden nor
+        buried), and the earliest due time after ``now`` among them."""
+        from sqlalchemy import case, func, select, type_coerce
+
+        from llmconcepts.storage.tables import cards
+        from llmconcepts.storage.types import UTCDateTime
+
+        # type_coerce: an aggregate's value goes through the column type (aware UTC back)
+        first_due = type_coerce(func.min(case((cards.c.due > now, cards.c.due))), UTCDateTime)
+        query = select(func.count(), first_due).where(
+            cards.c.last_review.is_not(None), cards.c.suspended.is_(False), cards.c.hidden.is_(False),
+            cards.c.buried_until.is_(None) | (cards.c.buried_until <= now),
+        )
+        if not self.options.layers and not self.options.concepts:  # the whole bank: no filter
+            chunks: list[list[str]] = [[]]
+        else:
+            concepts = sorted(self.selection.concepts)
+            chunks = [concepts[i:i + 500] for i in range(0, len(concepts), 500)]
+        introduced, next_due = 0, None
+        for chunk in chunks:
+            part = query.where(cards.c.concept_id.in_(chunk)) if chunk else query
+            count, first = session.execute(part).one()
+            introduced += int(count or 0)
+            if first is not None and (next_due is None or first < next_due):
+                next_due = first
+        return introduced, next_due
 
     def close(self) -> None:
         """Release the database (every rating is already saved)."""
@@ -587,4 +743,5 @@ def dashboard(now: datetime, *, bank: CardBank | None = None) -> Dashboard:
         new_available_today=min(max(settings.new_per_day - counts.new, 0), cards.new),
         streak_days=streak,
         next_due=cards.next_due,
+        clock=clock,
     )

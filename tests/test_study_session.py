@@ -1,0 +1,120 @@
+"""What the study screens ask of the scheduler: undo of a burial, the end-of-session counts
+(later today / tomorrow as learner days) and the facts that say why nothing is left.
+
+Expected values come from the rules written out in each test (Anki's undo, the learner
+day from the rollover hour, the configured learning steps), on a frozen clock.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+from sched_helpers import database_path, make_bank, utc, write_config
+
+from llmconcepts.scheduling.session import SessionOptions, Undone, open_session
+
+BANK = make_bank("a", "b")
+NOW = utc(2026, 5, 4, 9, 0)  # learner day 4 May in UTC with the 4 am rollover
+
+
+def column(card_id: str, name: str):
+    connection = sqlite3.connect(database_path())
+    try:
+        return connection.execute(f"SELECT {name} FROM cards WHERE id = ?", (card_id,)).fetchone()[0]
+    finally:
+        connection.close()
+
+
+def test_undo_takes_back_a_burial_and_the_card_comes_back():
+    with open_session(SessionOptions(), NOW, bank=BANK) as session:
+        first = session.next_card(NOW).card_id
+        session.bury(first, NOW)
+        assert column(first, "buried_until") is not None
+        assert session.next_card(NOW).card_id != first
+        assert session.undo_last(NOW) == Undone(first, "burial")
+        assert column(first, "buried_until") is None  # as before the burial
+        assert session.next_card(NOW).card_id == first
+        assert session.undo_last(NOW) is None
+
+
+def test_undo_goes_back_through_ratings_and_burials_latest_first():
+    with open_session(SessionOptions(), NOW, bank=BANK) as session:
+        rated = session.next_card(NOW).card_id
+        session.rate(rated, 3, NOW)
+        buried = session.next_card(NOW).card_id
+        session.bury(buried, NOW)
+        assert session.undo_last(NOW) == Undone(buried, "burial")
+        assert session.undo(NOW) == rated  # then the rating
+        assert column(rated, "last_review") is None  # new again
+        assert session.summary(NOW).ratings_saved == 0
+
+
+def test_summary_counts_later_today_and_the_next_learner_day_apart(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    write_config('learning-steps = "30m 1d"\nfuzz = false\n')
+    with open_session(SessionOptions(), NOW, bank=BANK) as session:
+        # Again on a new card: the first step, 30 minutes -> 09:30 today.
+        session.rate(session.next_card(NOW).card_id, 1, NOW)
+        # Good on a new card: the second step, 1 day -> 09:00 on 5 May, the next learner day.
+        session.rate(session.next_card(NOW).card_id, 3, NOW)
+        summary = session.summary(NOW)
+    assert summary.due_later_today == 1
+    assert summary.due_tomorrow == 1
+
+
+def test_a_card_due_later_today_is_not_due_tomorrow(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    write_config('learning-steps = "10h"\nfuzz = false\n')
+    late = utc(2026, 5, 4, 17, 0)  # Again: 10 hours -> 03:00 on 5 May, still learner day 4 May
+    with open_session(SessionOptions(), late, bank=BANK) as session:
+        session.rate(session.next_card(late).card_id, 1, late)
+        summary = session.summary(late)
+    assert (summary.due_later_today, summary.due_tomorrow) == (1, 0)
+
+
+def test_outlook_when_todays_new_cards_are_used(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    write_config("new-per-day = 2\n")
+    with open_session(SessionOptions(), NOW, bank=BANK) as session:
+        for _ in range(2):
+            # Easy on a new card: a review at FSRS-6's initial Easy stability, about 8 days
+            session.rate(session.next_card(NOW).card_id, 4, NOW)
+        assert session.next_card(NOW) is None
+        outlook = session.outlook(NOW)
+    assert outlook.new_per_day == 2 and outlook.new_today == 2 and outlook.new_in_session == 2
+    assert outlook.new_unseen == 4  # 6 cards, 2 introduced
+    assert outlook.introduced == 2 and not outlook.limit_reached
+    assert outlook.next_due is not None and outlook.next_due > NOW + timedelta(days=5)
+
+
+def test_outlook_with_no_new_cards_a_day(monkeypatch):
+    write_config("new-per-day = 0\n")
+    with open_session(SessionOptions(), NOW, bank=BANK) as session:
+        assert session.next_card(NOW) is None
+        outlook = session.outlook(NOW)
+    assert (outlook.new_per_day, outlook.new_unseen, outlook.introduced) == (0, 6, 0)
+    assert outlook.next_due is None
+
+
+def test_outlook_of_a_cram_session_with_nothing_introduced():
+    with open_session(SessionOptions(cram=True), NOW, bank=BANK) as session:
+        assert session.next_card(NOW) is None
+        outlook = session.outlook(NOW)
+    assert outlook.options.cram and outlook.introduced == 0
+
+
+def test_outlook_counts_the_selection_only():
+    with open_session(SessionOptions(concepts=("a",)), NOW, bank=BANK) as session:
+        session.rate("a/mechanism", 1, NOW)
+    with open_session(SessionOptions(concepts=("b",)), NOW, bank=BANK) as session:
+        outlook = session.outlook(NOW)
+    assert outlook.introduced == 0 and outlook.next_due is None and outlook.new_unseen == 3
+
+
+def test_limit_reached_is_reported():
+    with open_session(SessionOptions(limit=1), NOW, bank=BANK) as session:
+        session.rate(session.next_card(NOW).card_id, 4, NOW)
+        assert session.next_card(NOW) is None
+        outlook = session.outlook(NOW)
+    assert outlook.limit == 1 and outlook.limit_reached
