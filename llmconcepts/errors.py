@@ -72,3 +72,10 @@ class CalculatorInputError(LlmcError):
 
 class ExportError(LlmcError):
     """An export cannot be written (existing file, unwritable path, empty selection)."""
+
+
+class LlmcWarning(UserWarning):
+    """Something the learner should know, though the command goes on (a time zone that
+    cannot be used, a database that will not be saved). Core code raises it with
+    :func:`warnings.warn`; the CLI prints it once as ``llmc: warning: <message>`` on
+    stderr. Every other warning (a library's) is kept from the learner."""

@@ -7,6 +7,7 @@ import tomllib
 from datetime import timedelta
 
 import pytest
+from fsrs.scheduler import DEFAULT_PARAMETERS
 from sched_helpers import card_row, make_bank, utc, write_config
 from typer.testing import CliRunner
 
@@ -66,8 +67,8 @@ def test_set_validates_and_writes_toml():
     ("new-per-day", "-1", "between 0 and 9999"),
     ("rollover-hour", "24", "between 0 and 23"),
     ("fuzz", "maybe", "true or false"),
-    ("timezone", "Mars/Olympus", "not a known IANA time zone"),
-    ("fsrs-parameters", "1 2 3", "Expected 21 parameters"),
+    ("timezone", "Mars/Olympus", "must be an IANA time zone name"),
+    ("fsrs-parameters", "1 2 3", "must be 21 numbers"),
     ("desired-retentoin", "0.9", "Did you mean desired-retention"),
 ])
 def test_set_rejects_bad_values_and_keeps_the_file(name, value, message):
@@ -130,9 +131,116 @@ def test_suspend_unsuspend_reset_commands(test_bank):
     with open_session(SessionOptions(), now, bank=test_bank) as session:
         session.rate("a/mechanism", 3, now)
     refused = runner.invoke(app, ["reset", "a/mechanism"], input="n\n")
-    assert refused.exit_code == 1 and card_row("a/mechanism")[9] == 1  # reps kept
+    assert refused.exit_code == 0 and card_row("a/mechanism")[9] == 1  # reps kept
+    assert refused.output.endswith("Nothing changed.\n")
     result = runner.invoke(app, ["reset", "a/mechanism", "--yes"])
     assert result.exit_code == 0 and "reset 1 card" in result.output
     assert card_row("a/mechanism")[8:10] == (None, 0)
     unknown = runner.invoke(app, ["suspend", "zzz"])
     assert unknown.exit_code == 1
+
+
+# --- messages, negative values, repairing a bad file (from the rules, not the code) ---
+
+def llmc_config(*args: str) -> tuple[int, str, str]:
+    """`llmc config ARGS` through the real entry point: (exit code, stdout, stderr)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "llmconcepts", "config", *args],
+                            capture_output=True, text=True, timeout=60)
+    return result.returncode, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    # A negative number is a value to check (exit 1 with the valid range), not an option (exit 2).
+    ("rollover-hour", "-1", "rollover-hour must be between 0 and 23, not -1"),
+    ("new-per-day", "-5", "new-per-day must be between 0 and 9999, not -5"),
+    ("leech-threshold", "-1", "leech-threshold must be between 0 and 999, not -1"),
+    ("maximum-interval", "-30", "maximum-interval must be between 1 and 36500, not -30"),
+    ("learning-steps", "-1m", "learning-steps: step '-1m' must be longer than 0 and at most 365d"),
+    ("relearning-steps", "-1h", "relearning-steps: step '-1h' must be longer than 0 and at most 365d"),
+    ("desired-retention", "-.5", "desired-retention must be between 0.7 and 0.99, not -0.5"),
+])
+def test_negative_values_reach_the_range_check(name, value, message):
+    code, out, err = llmc_config("set", name, value)
+    assert (code, out, err) == (1, "", f"llmc: {message}\n")
+    assert not paths.config_path().exists()
+
+
+def test_an_unknown_option_after_a_negative_value_is_still_a_usage_error():
+    code, _, err = llmc_config("set", "rollover-hour", "-1", "--bogus")
+    assert code == 2 and "No such option: --bogus" in err
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("fsrs-parameters", "1 2 3", "fsrs-parameters must be 21 numbers (the FSRS-6 weights w0-w20), not 3"),
+    # the fsrs package's defaults with w0 and w4 moved out of FSRS-6's bounds, w0 in
+    # [0.001, 100] and w4 in [1, 10] (fsrs.scheduler LOWER/UPPER_BOUNDS_PARAMETERS)
+    ("fsrs-parameters", " ".join(["0", *map(str, DEFAULT_PARAMETERS[1:4]), "0.5", *map(str, DEFAULT_PARAMETERS[5:])]),
+     "fsrs-parameters must keep every weight within the FSRS-6 bounds, not w0 = 0 (allowed 0.001 to 100), "
+     "w4 = 0.5 (allowed 1 to 10)"),
+    ("timezone", "Garbage/Zone",
+     "timezone must be an IANA time zone name such as Europe/Paris (or empty for the system's), not 'Garbage/Zone'"),
+    ("new-per-day", "many", "new-per-day: 'many' is not a whole number"),
+])
+def test_each_refusal_is_one_sentence_naming_the_value_once(name, value, message):
+    with pytest.raises(ConfigError) as info:
+        set_setting(name, value)
+    assert str(info.value) == message
+
+
+def test_a_bad_stored_value_can_be_replaced_and_other_bad_keys_are_still_reported():
+    path = write_config("desired-retention = 5\nfuzz = false\n")
+    setting, value = set_setting("desired-retention", "0.9")
+    assert (setting.name, value) == ("desired-retention", 0.9)
+    assert tomllib.loads(path.read_text()) == {"desired-retention": 0.9, "fuzz": False}
+    assert load_settings().desired_retention == 0.9
+
+    # Two bad keys, one under another spelling of the key being set: each can be
+    # repaired in turn, and the one still bad is named every time.
+    write_config('desired_retention = 5\nnew-per-day = -3\n')
+    code, out, err = llmc_config("set", "desired-retention", "0.9")
+    assert (code, out) == (0, "desired-retention = 0.9\n")
+    assert err == (f"llmc: warning: desired-retention is saved, but {path}: new-per-day must be between 0 "
+                   "and 9999, not -3 (`llmc config set` fixes each)\n")
+    assert tomllib.loads(path.read_text()) == {"new-per-day": -3, "desired-retention": 0.9}
+    with pytest.raises(ConfigError, match="new-per-day must be between 0 and 9999, not -3"):
+        load_settings()  # every other command still refuses the file
+    assert llmc_config("set", "new-per-day", "3") == (0, "new-per-day = 3\n", "")
+    assert load_settings() == Settings(desired_retention=0.9, new_per_day=3)
+
+
+def test_a_file_that_is_not_toml_is_never_rewritten():
+    path = write_config("desired-retention = = 0.9\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        set_setting("desired-retention", "0.9")
+    assert path.read_text() == "desired-retention = = 0.9\n"
+
+
+def test_config_set_help_has_a_whole_summary():
+    code, out, _ = llmc_config("--help")
+    assert code == 0
+    assert "  set   Check and save one setting.\n" in out
+    code, out, _ = llmc_config("set", "-h")
+    assert code == 0
+    assert out.startswith("Usage: llmc config set [OPTIONS] NAME VALUE\n")
+    assert "llmc config set desired-retention 0.85" in out
+
+
+def test_a_bad_tz_variable_is_said_once_with_the_zone_used(monkeypatch):
+    import subprocess
+    import sys
+
+    for tz in ("Garbage/Zone", "UTC+5"):
+        monkeypatch.setenv("TZ", tz)
+        result = subprocess.run([sys.executable, "-m", "llmconcepts", "due"],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0
+        assert result.stderr == (f"llmc: warning: TZ={tz} is not an IANA time zone name such as Europe/Paris; "
+                                 "your study days follow UTC (set TZ, or `llmc config set timezone "
+                                 "Europe/Paris` for example)\n")
+    write_config('timezone = "Europe/Paris"\n')  # the setting wins: TZ is not consulted
+    result = subprocess.run([sys.executable, "-m", "llmconcepts", "due"], capture_output=True, text=True,
+                            timeout=60)
+    assert (result.returncode, result.stderr) == (0, "")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Show or change settings (desired retention, steps, daily limits...).",
+from llmconcepts.cli.command import LlmcCommand
+
+app = typer.Typer(help="Show or change your settings: desired retention, learning steps, daily limits...",
                   no_args_is_help=True)
 
 
-@app.command("show")
+@app.command("show", cls=LlmcCommand)
 def show() -> None:
     """Print every setting with its value and what it does."""
     from llmconcepts import paths
@@ -22,12 +24,16 @@ def show() -> None:
         typer.echo(f"{name:<{name_width}}  {value:<{value_width}}  # {help_text}")
 
 
-@app.command("set")
+@app.command("set", cls=LlmcCommand)
 def set_(
-    name: str = typer.Argument(..., help="Setting name, e.g. desired-retention (see `llmc config show`)."),
-    value: str = typer.Argument(..., help="New value, e.g. 0.85 or \"1m 10m\" for steps."),
+    name: str = typer.Argument(..., metavar="NAME", help="Setting name, e.g. desired-retention (see `llmc config show`)."),
+    value: str = typer.Argument(..., metavar="VALUE", help="New value, such as 0.85, or \"1m 10m\" for steps."),
 ) -> None:
-    """Validate and save one setting, e.g. `llmc config set desired-retention 0.85`."""
+    """Check and save one setting.
+
+    For example: llmc config set desired-retention 0.85. Negative numbers are taken as
+    values (and refused by the range check), not as options.
+    """
     from llmconcepts.scheduling.settings import set_setting
 
     setting, new_value = set_setting(name, value)

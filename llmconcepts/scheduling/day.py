@@ -27,7 +27,9 @@ def zone_or_none(name: str) -> ZoneInfo | None:
 def local_timezone(name: str = "") -> tzinfo:
     """The learner's zone: ``name`` if given, else ``$TZ`` (IANA form), else the system zone.
 
-    Falls back to UTC when the system zone cannot be determined.
+    Falls back to UTC, with an :class:`~llmconcepts.errors.LlmcWarning` that says why,
+    when ``$TZ`` is not an IANA zone name (``UTC+5``, a POSIX rule, is not) or the
+    system zone cannot be determined.
     """
     if name:
         zone = zone_or_none(name)
@@ -38,12 +40,24 @@ def local_timezone(name: str = "") -> tzinfo:
         zone = zone_or_none(env)
         if zone is not None:
             return zone
+        return _utc_because(f"TZ={env} is not an IANA time zone name such as Europe/Paris")
     try:
         import tzlocal
 
         return tzlocal.get_localzone()
     except Exception:  # noqa: BLE001 - any failure to detect the zone means UTC
-        return timezone.utc
+        return _utc_because("this system's time zone cannot be determined")
+
+
+def _utc_because(reason: str) -> tzinfo:
+    import warnings
+
+    from llmconcepts.errors import LlmcWarning
+
+    warnings.warn(LlmcWarning(f"{reason}; your study days follow UTC "
+                              "(set TZ, or `llmc config set timezone Europe/Paris` for example)"),
+                  stacklevel=1)  # one place, so a command that asks twice is told once
+    return timezone.utc
 
 
 @dataclass(frozen=True)

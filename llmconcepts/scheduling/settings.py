@@ -60,7 +60,7 @@ class Settings:
     fsrs_parameters: tuple[float, ...] = ()
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+_DURATION = re.compile(r"([-+]?\d+(?:\.\d+)?)([smhd])")  # a sign, so "-1m" gets the range message
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _MAX_STEP = timedelta(days=365)
 
@@ -128,9 +128,13 @@ def _parse_parameters(text: str) -> tuple[float, ...]:
     return tuple(_parse_float(part) for part in text.replace(",", " ").split())
 
 
+# A check returns None for a good value, else the rest of a sentence that starts with
+# the setting's name and ends with the value given ("rollover-hour must be between 0
+# and 23, not -1"); it names the value itself, so the value is never shown twice.
+
 def _in_range(low: float, high: float) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
-        return None if low <= value <= high else f"must be between {low:g} and {high:g}"
+        return None if low <= value <= high else f"must be between {low:g} and {high:g}, not {value:g}"
 
     return check
 
@@ -140,19 +144,29 @@ def _check_timezone(value: str) -> str | None:
         return None
     from llmconcepts.scheduling.day import zone_or_none
 
-    return None if zone_or_none(value) else f"'{value}' is not a known IANA time zone (e.g. Europe/Paris)"
+    if zone_or_none(value):
+        return None
+    return f"must be an IANA time zone name such as Europe/Paris (or empty for the system's), not '{value}'"
 
 
 def _check_parameters(value: tuple[float, ...]) -> str | None:
+    """The count and bounds of the FSRS-6 weights, as the fsrs package's Scheduler
+    checks them (its ``LOWER_BOUNDS_PARAMETERS`` / ``UPPER_BOUNDS_PARAMETERS``)."""
     if not value:
         return None
-    from fsrs import Scheduler  # the package validates count and bounds
+    from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
-    try:
-        Scheduler(parameters=value)
-    except ValueError as exc:
-        return " ".join(str(exc).split())
-    return None
+    expected = len(LOWER_BOUNDS_PARAMETERS)
+    if len(value) != expected:
+        return f"must be {expected} numbers (the FSRS-6 weights w0-w{expected - 1}), not {len(value)}"
+    outside = [f"w{index} = {weight:g} (allowed {low:g} to {high:g})"
+               for index, (weight, low, high) in enumerate(zip(value, LOWER_BOUNDS_PARAMETERS,
+                                                              UPPER_BOUNDS_PARAMETERS, strict=True))
+               if not low <= weight <= high]
+    if not outside:
+        return None
+    shown = ", ".join(outside[:3]) + (f" and {len(outside) - 3} more" if len(outside) > 3 else "")
+    return f"must keep every weight within the FSRS-6 bounds, not {shown}"
 
 
 @dataclass(frozen=True)
@@ -232,7 +246,7 @@ def spec(name: str) -> SettingSpec:
     Raises:
         ConfigError: unknown name (with the closest names).
     """
-    key = name.strip().lower().replace("_", "-")
+    key = _normal_name(name)
     if key in _BY_NAME:
         return _BY_NAME[key]
     close = difflib.get_close_matches(key, list(_BY_NAME), n=2)
@@ -248,24 +262,32 @@ def load_settings(path: Path | None = None) -> Settings:
             (every problem listed at once, each naming the file and key).
     """
     path = path or paths.config_path()
-    document = _read_document(path)
+    return replace(Settings(), **_checked_values(_read_document(path), path))
+
+
+def _checked_values(document: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Field name -> value of every key in ``document``.
+
+    Raises:
+        ConfigError: every unknown key and invalid value, in one line.
+    """
     values: dict[str, Any] = {}
     problems: list[str] = []
     for key, raw in document.items():
         try:
             setting = spec(key)
             value = setting.from_toml(raw)
-            problem = setting.check(value)
         except ConfigError as exc:
             problems.append(f"{path}: {key}: {exc}")
             continue
+        problem = setting.check(value)
         if problem:
-            problems.append(f"{path}: {key}: {problem}")
+            problems.append(f"{path}: {key} {problem}")
         else:
             values[setting.field] = value
     if problems:
         raise ConfigError("; ".join(problems))
-    return replace(Settings(), **values)
+    return values
 
 
 def set_setting(name: str, text: str, path: Path | None = None) -> tuple[SettingSpec, Any]:
@@ -274,21 +296,47 @@ def set_setting(name: str, text: str, path: Path | None = None) -> tuple[Setting
     Returns:
         The setting's spec and its new value.
 
+    The file's value for this setting is replaced even when it is invalid (that is how
+    the learner repairs it). Other keys are kept as they are; those that are invalid
+    (or unknown) are named in an :class:`~llmconcepts.errors.LlmcWarning`, so a file
+    with several bad keys can be repaired one key at a time.
+
     Raises:
-        ConfigError: unknown setting, invalid value, or the file cannot be written
-            (the old file is then left as it was).
+        ConfigError: unknown setting, invalid value, a file that is not TOML, or the
+            file cannot be written (the old file is then left as it was).
     """
     setting = spec(name)
-    value = setting.parse(text)
+    try:
+        value = setting.parse(text)
+    except ConfigError as exc:
+        raise ConfigError(f"{setting.name}: {exc}") from None
     problem = setting.check(value)
     if problem:
-        raise ConfigError(f"{setting.name} {problem} (got '{text}')")
+        raise ConfigError(f"{setting.name} {problem}")
     path = path or paths.config_path()
-    load_settings(path)  # refuse to rewrite a file that is already broken
-    document = _read_document(path)
+    document = {key: raw for key, raw in _read_document(path).items() if not _names(key, setting)}
     document[setting.name] = setting.to_toml(value)
     _write_document(path, document)
+    try:
+        _checked_values(document, path)
+    except ConfigError as exc:  # the other keys, kept as they were: one repair at a time
+        import warnings
+
+        from llmconcepts.errors import LlmcWarning
+
+        warnings.warn(LlmcWarning(f"{setting.name} is saved, but {exc} (`llmc config set` fixes each)"),
+                      stacklevel=2)
     return setting, value
+
+
+def _normal_name(name: str) -> str:
+    """A setting's name as the learner may spell it (New_Per_Day) -> its kebab-case name."""
+    return name.strip().lower().replace("_", "-")
+
+
+def _names(key: str, setting: SettingSpec) -> bool:
+    """Whether TOML key ``key`` is a spelling of ``setting``."""
+    return _normal_name(key) == setting.name
 
 
 def show_settings(settings: Settings) -> list[tuple[str, str, str]]:
