@@ -110,10 +110,11 @@ def test_empty_history_text(capsys):
     assert code == 0 and out.startswith("Nothing studied yet")
 
 
-def test_bad_forecast_length_is_one_line(capsys):
-    code, out, err = llmc(capsys, "due", "--days", "0")
-    assert (code, out) == (1, "")
-    assert err == "llmc: --days must be between 1 and 365, not 0\n"
+@pytest.mark.parametrize("days", ["0", "366", "-1", "many"])
+def test_a_bad_forecast_length_is_a_usage_error_like_any_bad_option(capsys, days):
+    code, out, err = llmc(capsys, "due", "--days", days)
+    assert (code, out) == (2, "")  # as typer gives for any option value it refuses
+    assert "Invalid value for '--days'" in err
 
 
 def test_text_views_run(capsys):

@@ -7,7 +7,9 @@ SQLAlchemy, fsrs, genanki and numpy are imported inside the commands that use
 them, so ``llmc --help`` stays fast.
 
 Exit codes: 0 ok, 1 user error (an :class:`~llmconcepts.errors.LlmcError`),
-2 usage error (typer/click), 130 interrupted.
+2 usage error (typer/click), 130 interrupted, 141 standard output closed by its
+reader (``llmc list | head -1``: 128 + SIGPIPE, as a shell reports for ``cat``;
+nothing is printed).
 """
 
 from __future__ import annotations
@@ -34,12 +36,43 @@ def main() -> None:
     from llmconcepts.cli.app import app
 
     typer_speedup.install()  # before parsing: no pydantic import for values typer returns unchanged
+    _show_only_llmc_warnings()
 
     try:
-        app(prog_name="llmc")
+        try:
+            app(prog_name="llmc")
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+    except BrokenPipeError:
+        _end_on_closed_stdout()
     except LlmcError as exc:
         print(f"llmc: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("llmc: interrupted", file=sys.stderr)
         sys.exit(130)
+
+
+def _end_on_closed_stdout() -> None:
+    from llmconcepts.cli.command import end_on_closed_stdout
+
+    try:
+        end_on_closed_stdout()
+    except BaseException as exc:  # typer.Exit: its status, outside typer's own handling
+        sys.exit(getattr(exc, "exit_code", 1))
+
+
+def _show_only_llmc_warnings() -> None:
+    """Print our own warnings (:class:`~llmconcepts.errors.LlmcWarning`) once each as one
+    ``llmc: warning:`` line on stderr; keep every library's warning from the learner."""
+    import warnings
+
+    from llmconcepts.errors import LlmcWarning
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001, ARG001
+        if issubclass(category, LlmcWarning):
+            print(f"llmc: warning: {message}", file=sys.stderr)
+
+    warnings.simplefilter("ignore")
+    warnings.simplefilter("default", LlmcWarning)  # "default": once per message
+    warnings.showwarning = show

@@ -7,15 +7,16 @@ from typing import Optional
 
 import typer
 
+from llmconcepts.cli.command import LlmcCommand
 from llmconcepts.errors import CardBankError
 
 app = typer.Typer(help="Check the card bank and the learner's own cards.", no_args_is_help=True)
 
 
-@app.command("validate")
+@app.command("validate", cls=LlmcCommand, short_help="Check card files and report every problem.")
 def validate(
     paths: Optional[list[Path]] = typer.Argument(
-        None,
+        None, metavar="PATH",
         help="YAML files or folders to check; their prerequisites may name built-in concepts. "
         "Default: the built-in bank and your own cards.",
     ),

@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from llmconcepts.cli.command import LlmcCommand
+
 app = typer.Typer(
     help="Export cards: an Anki package (.apkg), an Anki-importable CSV, or JSON with the schedule. "
     "Default: the cards due today, to llmc-YYYY-MM-DD.<ext> in the current folder.",
@@ -60,16 +62,16 @@ def _command(fmt: str, extension: str, *, stdout_ok: bool, summary: str):
     return command
 
 
-app.command("anki")(_command(
+app.command("anki", cls=LlmcCommand, short_help="Write an Anki package (.apkg).")(_command(
     "anki", "apkg", stdout_ok=False,
     summary='Write an Anki package (.apkg): note type "llmc concept facet", decks "LLM Concepts::<layer>".'
     "\n\nRe-importing a newer export updates the notes' text; it never duplicates them.",
 ))
-app.command("csv")(_command(
+app.command("csv", cls=LlmcCommand, short_help="Write a CSV file for Anki's File > Import.")(_command(
     "csv", "csv", stdout_ok=True,
     summary="Write a CSV file for Anki's File > Import (Basic note type; its header lines set everything).",
 ))
-app.command("json")(_command(
+app.command("json", cls=LlmcCommand, short_help="Write the cards and their FSRS state as JSON.")(_command(
     "json", "json", stdout_ok=True,
     summary="Write the cards with their text and FSRS state (due, stability, difficulty...) as JSON.",
 ))

@@ -7,6 +7,9 @@ from typing import Optional
 
 import typer
 
+#: Longest forecast of ``llmc due --days`` (progress.reports.MAX_FORECAST_DAYS, which
+#: is not imported here: that module loads the database layer).
+MAX_FORECAST_DAYS = 365
 JSON_HELP = "Print JSON (documented in docs/progress.md); dates in your time zone, ISO 8601."
 
 
@@ -39,7 +42,8 @@ def list_concepts(
 
 
 def due(
-    days: int = typer.Option(7, "--days", metavar="N", help="Days of forecast after today (1-365)."),
+    days: int = typer.Option(7, "--days", metavar="N", min=1, max=MAX_FORECAST_DAYS,
+                             help="Days of forecast after today."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """What is due now, later today, and on each of the next N days."""
