@@ -92,3 +92,19 @@ def test_exit_codes_through_the_console_entry_point():
 
     assert run(str(BANKS / "yaml11")) == 0
     assert run(str(BANKS / "malformed" / "cycle.yaml")) == 1
+
+
+def test_every_problem_of_every_path_is_reported_at_once(fixture_builtin, tmp_path: Path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = validate(str(BANKS / "duplicate-id-across"), str(BANKS / "malformed" / "tab-indent.yaml"),
+                      str(tmp_path / "nonexist.yaml"), str(empty))
+    assert result.exit_code == 1 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    # the two paths that hold nothing, first and in the order given
+    assert lines[:2] == [f"{tmp_path / 'nonexist.yaml'}: no such file or folder",
+                         f"{empty}: no .yaml card files in this folder"]
+    files = [line.split(":", 1)[0].rsplit("/", 1)[-1] for line in lines[2:-1]]
+    assert "tab-indent.yaml" in files  # a file that cannot be parsed
+    assert {"a.yaml", "b.yaml"} & set(files)  # an id defined in two files of the folder
+    assert lines[-1] == f"{len(lines) - 1} problems found"

@@ -147,29 +147,33 @@ def check_paths(targets: Sequence[Path], *, with_builtin: bool = True) -> CardBa
         prerequisites may name concepts outside it).
 
     Raises:
-        CardBankError: a target does not exist or holds no card file, or any problem in the
-            targets or in the built-in bank.
+        CardBankError: every problem at once: each target that does not exist or holds
+            no card file, each file that cannot be read, and every problem in the files
+            that can (and in the built-in bank).
     """
     builtin_dir = paths.builtin_cards_dir().resolve()
-    missing: list[str] = []
+    problems: list[str] = []
     chosen: list[Path] = []
     for target in targets:
         if target.is_dir():
             found = card_files(target)
             if not found:
-                missing.append(f"{target}: no .yaml card files in this folder")
+                problems.append(f"{target}: no .yaml card files in this folder")
             chosen.extend(found)
         elif target.is_file():
             chosen.append(target.resolve())
         else:
-            missing.append(f"{target}: no such file or folder")
-    if missing:
-        raise CardBankError(missing)
+            problems.append(f"{target}: no such file or folder")
     chosen_set = set(chosen)
     context = [p for p in card_files(builtin_dir) if p not in chosen_set] if with_builtin else []
-    files = [_read(p, builtin=True) for p in context]
-    files += [_read(p, builtin=p.is_relative_to(builtin_dir)) for p in dict.fromkeys(chosen)]
-    bank = build_bank(files)
+    sources = [(p, True) for p in context] + [(p, p.is_relative_to(builtin_dir)) for p in dict.fromkeys(chosen)]
+    files = _read_each(sources, problems)
+    try:
+        bank = build_bank(files)
+    except CardBankError as exc:
+        raise CardBankError(problems + exc.problems) from None
+    if problems:
+        raise CardBankError(problems)
     concepts = tuple(c for c in bank.concepts if c.origin.path in chosen_set)
     layer_ids = {c.layer for c in concepts}
     return CardBank(layers=tuple(x for x in bank.layers if x.id in layer_ids), concepts=concepts)
@@ -231,14 +235,20 @@ def read_files(sources: Sequence[tuple[Path, bool]], problems: Sequence[str] = (
         CardBankError: ``problems`` and every file that cannot be read.
     """
     problems = list(problems)
+    files = _read_each(sources, problems)
+    if problems:
+        raise CardBankError(problems)
+    return files
+
+
+def _read_each(sources: Sequence[tuple[Path, bool]], problems: list[str]) -> list[BankFile]:
+    """The files of ``sources`` that can be read; a line added to ``problems`` for each other."""
     files: list[BankFile] = []
     for path, is_builtin in sources:
         try:
             files.append(_read(path, is_builtin))
         except CardBankError as exc:
             problems += exc.problems
-    if problems:
-        raise CardBankError(problems)
     return files
 
 
