@@ -21,7 +21,16 @@ from llmconcepts.cardbank.model import (
     SourceLocation,
 )
 from llmconcepts.errors import StorageError
-from llmconcepts.scheduling.session import Progress, QueuedCard, RatingOutcome, SessionSummary
+from llmconcepts.scheduling.day import LearnerClock
+from llmconcepts.scheduling.session import (
+    Outlook,
+    Progress,
+    QueuedCard,
+    RatingOutcome,
+    SessionOptions,
+    SessionSummary,
+    Undone,
+)
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=timezone.utc)
 
@@ -58,7 +67,8 @@ def make_bank() -> CardBank:
 
 @dataclass
 class RecordingSession:
-    """Serves ``queue`` in order; a rated or buried card leaves it, an undone one comes back."""
+    """Serves ``queue`` in order; a rated or buried card leaves it, an undone one comes back.
+    ``outlook_facts`` is what :meth:`outlook` returns (no limit holds anything back by default)."""
 
     queue: list[str]
     leech_on: set[str] = field(default_factory=set)
@@ -66,6 +76,8 @@ class RecordingSession:
     fail_after: int | None = None  # ratings saved before rate() raises StorageError
     ratings: list[tuple[str, int, str, tuple]] = field(default_factory=list)
     buried: list[str] = field(default_factory=list)
+    actions: list[tuple[str, str]] = field(default_factory=list)  # ("rating" | "burial", card id)
+    outlook_facts: Outlook | None = None
 
     def next_card(self, now):
         return QueuedCard(self.queue[0], self.kind, None) if self.queue else None
@@ -81,22 +93,39 @@ class RecordingSession:
         if self.fail_after is not None and len(self.ratings) >= self.fail_after:
             raise StorageError("the database is locked by another process (waited 5 s)")
         self.ratings.append((card_id, rating, answer, covered))
+        self.actions.append(("rating", card_id))
         self.queue.remove(card_id)
         return RatingOutcome(card_id, rating, now + timedelta(days=1), timedelta(days=1), card_id in self.leech_on)
 
-    def undo(self, now):
-        if not self.ratings:
+    def undo_last(self, now):
+        if not self.actions:
             return None
-        card_id = self.ratings.pop()[0]
+        action, card_id = self.actions.pop()
+        (self.ratings if action == "rating" else self.buried).pop()
         self.queue.insert(0, card_id)
-        return card_id
+        return Undone(card_id, action)
 
     def bury(self, card_id, now):
         self.buried.append(card_id)
+        self.actions.append(("burial", card_id))
         self.queue.remove(card_id)
+
+    def outlook(self, now):
+        return self.outlook_facts or outlook_of(now)
 
     def summary(self, now):
         return SessionSummary({"new": len(self.ratings)}, sum(1 for r in self.ratings if r[1] == 1),
                        timedelta(minutes=4, seconds=5), None, 3, 2, len(self.ratings))
 
 
+
+
+def outlook_of(now: datetime, **facts) -> Outlook:
+    """Outlook facts of a session with nothing held back, changed by ``facts``."""
+    defaults = {
+        "now": now, "clock": LearnerClock(timezone.utc, 4), "new_per_day": 10, "new_today": 0,
+        "new_in_session": 0, "new_unseen": 0, "new_unlocked": 0, "reviews_per_day": 200,
+        "reviews_today": 0, "reviews_held_back": 0, "limit": None, "limit_reached": False,
+        "options": SessionOptions(), "introduced": 0, "next_due": None,
+    }
+    return Outlook(**{**defaults, **facts})

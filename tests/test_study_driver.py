@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from study_helpers import NOW, RecordingSession, make_bank
+from study_helpers import NOW, RecordingSession, make_bank, make_facet, outlook_of
 
-from llmconcepts.errors import StorageError
-
+from llmconcepts.errors import LlmcError, StorageError
+from llmconcepts.scheduling.session import SessionOptions
 from llmconcepts.ui.study import (
     Action,
     Command,
@@ -17,6 +18,7 @@ from llmconcepts.ui.study import (
     format_interval,
     parse_command,
     run_study,
+    valid_text,
 )
 from llmconcepts.ui.study_plain import PlainStudyScreen
 
@@ -90,7 +92,7 @@ def test_bury_moves_on_without_rating():
     _, out = _run("\ns\n\n3\n", session)
     assert session.buried == ["kv-cache/mechanism"]
     assert [c for c, *_ in session.ratings] == ["paged-attention/mechanism"]
-    assert "Note: Buried KV cache (mechanism) until tomorrow." in out
+    assert "Note: Buried KV cache (mechanism) until tomorrow (u undoes it)." in out
 
 
 def test_leech_is_announced_on_the_next_card():
@@ -198,3 +200,154 @@ def test_a_storage_error_tells_what_was_saved_then_propagates():
         run_study(session, make_bank(), screen, clock=lambda: NOW)
     assert "Stopped. 1 rating saved." in out.getvalue()
     assert len(session.ratings) == 1
+
+
+def test_bytes_that_are_not_utf8_are_stored_as_replacement_characters():
+    # What Python hands over for the Latin-1 bytes "caf\xe9" read with surrogateescape.
+    session = RecordingSession(list(CARDS[:2]))
+    _, out = _run("ok answer\n\n3\ncaf\udce9 latin-1\n\n3\n", session)
+    assert [answer for _, _, answer, _ in session.ratings] == ["ok answer", "caf\N{REPLACEMENT CHARACTER} latin-1"]
+    session.ratings[1][2].encode("utf-8")  # storable: no surrogate left (this raised before)
+    assert "Ratings saved: 2." in out
+
+
+def test_a_command_line_that_is_not_utf8_is_echoed_safely():
+    session = RecordingSession(["kv-cache/mechanism"])
+    _, out = _run("\n\udcff\n2\n", session)
+    assert "Note: '\N{REPLACEMENT CHARACTER}' is not a choice" in out
+    out.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("café", "café"),  # valid text stays as it is
+        ("caf\udce9", "caf\N{REPLACEMENT CHARACTER}"),  # one undecodable byte, one U+FFFD
+        ("\udcc3\udca9", "é"),  # the two bytes of UTF-8 é, split by a reader: whole again
+        ("[bold]", "[bold]"),
+    ],
+)
+def test_valid_text(typed, stored):
+    assert valid_text(typed) == stored
+
+
+class BrokenSession(RecordingSession):
+    """Fails with a bug (not an LlmcError) on the second rating."""
+
+    def rate(self, card_id, rating, now, **kwargs):
+        if self.ratings:
+            raise UnicodeEncodeError("utf-8", "\udce9", 0, 1, "surrogates not allowed")
+        return super().rate(card_id, rating, now, **kwargs)
+
+
+def test_an_unexpected_error_keeps_the_ratings_and_becomes_one_line():
+    session = BrokenSession(list(CARDS))
+    out = io.StringIO()
+    screen = PlainStudyScreen(io.StringIO("\n3\n\n3\n"), out)
+    with pytest.raises(LlmcError, match=r"stopped on an unexpected error \(UnicodeEncodeError.*saved"):
+        run_study(session, make_bank(), screen, clock=lambda: NOW)
+    assert "Stopped. 1 rating saved." in out.getvalue()
+    assert len(session.ratings) == 1
+
+
+LONG_ANSWER = (
+    'You send "The capital of France is" and get back " Paris.": one forward pass per token, '
+    "softmax over the logits, one token picked and appended, until an end-of-sequence token."
+)
+
+
+def _bank_with_a_long_answer():
+    """The helper bank plus a concept without a calculator whose answer is one 170-character line."""
+    from dataclasses import replace
+
+    from llmconcepts.cardbank.model import CardBank, Concept, FacetKind, SourceLocation
+
+    bank = make_bank()
+    long_view = Concept(
+        id="long-view", title="Long view", layer="runtime", aliases=(), prerequisites=(),
+        sources=("Test source",),
+        facets=tuple(replace(make_facet(kind, "long view"), answer=LONG_ANSWER) for kind in FacetKind),
+        origin=SourceLocation(Path("bank.yaml"), 1),
+    )
+    return CardBank(layers=bank.layers, concepts=(*bank.concepts, long_view))
+
+
+def test_plain_output_starts_with_the_first_card_and_the_explain_view_is_not_wrapped():
+    session = RecordingSession(["long-view/mechanism"])
+    out = io.StringIO()
+    screen = PlainStudyScreen(io.StringIO("\ne\n3\n"), out)
+    run_study(session, _bank_with_a_long_answer(), screen, clock=lambda: NOW)
+    text = out.getvalue()
+    assert text.startswith("Card 1 (new): Runtime constraints / Long view / Mechanism\n")
+    explain = text[text.index("Explain: Long view") : text.index("End of explain: Long view")]
+    # docs/study.md: plain output has no wrapping, so the 170-character answer is one line.
+    assert f"  {LONG_ANSWER}\n" in explain
+
+
+def test_u_undoes_a_burial_and_the_buried_card_comes_back():
+    session = RecordingSession(list(CARDS[:2]))
+    _, out = _run("\ns\n" "\nu\n" "\n3\n" "q\n", session)
+    # Card 1 buried; at card 2 the learner pressed u: card 1 is back and rated Good.
+    assert session.buried == [] and [(c, r) for c, r, _, _ in session.ratings] == [("kv-cache/mechanism", 3)]
+    assert "Note: Undid the burial of KV cache (mechanism)." in out
+    assert out.count("Runtime constraints / KV cache / Mechanism") == 2
+
+
+def _ended(**facts) -> str:
+    session = RecordingSession([], outlook_facts=outlook_of(NOW, **facts))
+    _, out = _run("", session)
+    return out
+
+
+def test_nothing_to_study_says_new_cards_per_day_is_0():
+    out = _ended(new_per_day=0, new_unseen=6, new_unlocked=6)
+    assert out.startswith("Nothing to study right now.\n")
+    assert "New cards per day is 0, so none is introduced (6 new cards wait; llmc config set new-per-day N)." in out
+    assert "No card is scheduled yet." in out
+
+
+def test_nothing_to_study_says_todays_new_cards_are_used_and_when_the_next_is_due():
+    # NOW is 09:30 UTC on Mon 4 May; learner days start at 04:00 UTC in outlook_of's clock.
+    out = _ended(new_per_day=10, new_today=10, new_unseen=3, new_unlocked=3, introduced=10,
+                 next_due=NOW.replace(hour=15, minute=3))
+    assert "Today's new-card limit is reached (10 a day; 3 new cards wait): more tomorrow" in out
+    assert "Next card due today 15:03." in out
+
+
+@pytest.mark.parametrize(
+    ("due", "written"),
+    [
+        ((5, 2, 0), "today 02:00"),  # 02:00 on 5 May is before the 04:00 rollover: still today
+        ((5, 4, 0), "tomorrow 04:00"),
+        ((5, 9, 0), "tomorrow 09:00"),
+        ((8, 9, 0), "Fri 8 May 09:00"),
+    ],
+)
+def test_next_due_is_written_in_learner_days(due, written):
+    day, hour, minute = due
+    out = _ended(introduced=1, next_due=NOW.replace(day=day, hour=hour, minute=minute))
+    assert f"Next card due {written}." in out
+
+
+def test_review_only_and_session_new_limits_are_named():
+    assert "--review-only leaves new cards out (1 new card waits)." in _ended(
+        options=SessionOptions(review_only=True), new_unseen=1, new_unlocked=1)
+    assert "--new 0 asks for no new cards (4 new cards wait)." in _ended(
+        options=SessionOptions(new_limit=0), new_unseen=4, new_unlocked=4)
+    assert "This session's --new 2 is used (4 new cards wait)." in _ended(
+        options=SessionOptions(new_limit=2), new_in_session=2, new_unseen=4, new_unlocked=4)
+
+
+def test_limits_cram_reviews_and_prerequisites_are_named():
+    assert "This session has taken up its --limit of 2 cards." in _ended(limit=2, limit_reached=True)
+    assert "--cram only practises cards you have studied before" in _ended(options=SessionOptions(cram=True))
+    assert "Today's review limit is reached (200 a day): 35 cards due for review wait until tomorrow" in _ended(
+        reviews_today=200, reviews_held_back=35)
+    assert "The 5 new cards left wait for their prerequisites" in _ended(new_unseen=5, new_unlocked=0)
+    assert "Every card here has been introduced: no new card is left." in _ended(introduced=3)
+
+
+def test_the_summary_shows_due_later_today():
+    session = RecordingSession(["kv-cache/mechanism"])
+    _, out = _run("\n1\n", session)
+    assert "Due later today: 0.\nDue tomorrow: 3." in out  # the double's summary figures

@@ -138,6 +138,7 @@ class Outlook:
     words them). Counts are of the session's selection unless said otherwise.
 
     Attributes:
+        now: the moment described (UTC).
         clock: the learner clock (to write ``next_due`` as a learner day).
         new_per_day: the ``new-per-day`` setting.
         new_today: new cards introduced today, in every session and selection.
@@ -156,6 +157,7 @@ class Outlook:
             (None: no card is scheduled after now).
     """
 
+    now: datetime
     clock: LearnerClock
     new_per_day: int
     new_today: int
@@ -532,6 +534,7 @@ class StudySession:
         queue = index.queue(now, end, new_quota=len(self.selection.order), review_quota=0, buried=self._buried)
         review_quota = max(self.settings.reviews_per_day - counts.reviews, 0)
         return Outlook(
+            now=now,
             clock=self.clock,
             new_per_day=self.settings.new_per_day,
             new_today=counts.new,

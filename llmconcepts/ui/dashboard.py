@@ -10,19 +10,25 @@ from rich.table import Table
 from rich.text import Text
 
 from llmconcepts.ui.study import format_interval
+from llmconcepts.ui.when import learner_when
 
 if TYPE_CHECKING:
+    from llmconcepts.scheduling.day import LearnerClock
     from llmconcepts.scheduling.session import Dashboard
 
 
-def next_due_text(next_due: datetime | None, now: datetime) -> str:
-    """``now``, ``in 3h (Tue 14:20)`` in local time, or ``nothing scheduled``."""
+def next_due_text(next_due: datetime | None, now: datetime, clock: LearnerClock | None = None) -> str:
+    """``now``, ``in 3h (today 14:20)`` (learner days, as ``llmc due`` writes them), or
+    ``nothing scheduled``. Without a clock, the system zone and a midnight rollover."""
     if next_due is None:
         return "nothing scheduled"
     if next_due <= now:
         return "now"
-    local = next_due.astimezone()
-    return f"in {format_interval(next_due - now)} ({local:%a %H:%M})"
+    if clock is None:
+        from llmconcepts.scheduling.day import LearnerClock, local_timezone
+
+        clock = LearnerClock(local_timezone(), rollover_hour=0)
+    return f"in {format_interval(next_due - now)} ({learner_when(next_due, clock, clock.day_of(now))})"
 
 
 def render_dashboard(board: Dashboard, now: datetime, console: Console | None = None) -> None:
@@ -37,7 +43,7 @@ def render_dashboard(board: Dashboard, now: datetime, console: Console | None = 
     grid.add_row("Due now", Text(str(board.due_now), style="bold green" if board.due_now else ""))
     grid.add_row("New today", Text(f"{board.new_available_today} available", style="blue"))
     grid.add_row("Streak", Text(f"{board.streak_days} day" + ("" if board.streak_days == 1 else "s")))
-    grid.add_row("Next due", Text(next_due_text(board.next_due, now)))
+    grid.add_row("Next due", Text(next_due_text(board.next_due, now, board.clock)))
     console.print(Text("llmc", style="bold"), Text("· today", style="dim"))
     console.print(grid)
     console.print()

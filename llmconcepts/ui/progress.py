@@ -89,14 +89,9 @@ def _until(later: datetime, now: datetime) -> str:
 
 def _local_when(instant: datetime, time: LearnerTime) -> str:
     """``today 14:20``, ``tomorrow 09:00`` or ``Tue 5 May 09:00``, in the learner's zone."""
-    local = instant.astimezone(time.zone)
-    day = time.day_of(instant)
-    clock = f"{local:%H:%M}"
-    if day == time.today:
-        return f"today {clock}"
-    if day == time.today + timedelta(days=1):
-        return f"tomorrow {clock}"
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
+    from llmconcepts.ui.when import learner_when  # the one wording shared by every view
+
+    return learner_when(instant, time.clock, time.today)
 
 
 # -- bars ---------------------------------------------------------------------------------

@@ -9,7 +9,12 @@ A screen (:class:`StudyScreen`) does the input and output; this module never
 prints. Every rating is written by ``StudySession.rate`` in its own transaction
 with SIGINT held back for its duration, so Ctrl-C between keypresses can never
 leave half a rating: the ratings already given stay saved and the learner is
-told how many.
+told how many. Whatever else goes wrong mid-session (a bug included) ends it the
+same way, with a one-line error instead of a traceback.
+
+Typed text reaches storage only through :func:`valid_text`, the one place where
+bytes that were not UTF-8 (a Latin-1 terminal, a script in another encoding)
+become U+FFFD, whichever screen read them.
 """
 
 from __future__ import annotations
@@ -29,7 +34,13 @@ from llmconcepts.grading import Grade, grade_answer
 if TYPE_CHECKING:  # the scheduler is imported by the CLI, not at module import
     from llmconcepts.cardbank.model import CardBank, CardRef
     from llmconcepts.explain import Explanation
-    from llmconcepts.scheduling.session import Progress, QueuedCard, SessionSummary, StudySession
+    from llmconcepts.scheduling.session import (
+        Outlook,
+        Progress,
+        QueuedCard,
+        SessionSummary,
+        StudySession,
+    )
 
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 """Anki's names of the four FSRS ratings."""
@@ -69,6 +80,20 @@ COMMAND_KEYS: dict[str, Command] = {
     "q": Command(Action.QUIT),
 }
 """The command for each key (terminal) or line (``--plain``); "" is Enter / an empty line."""
+
+
+def valid_text(text: str) -> str:
+    """``text`` with every byte that was not UTF-8 replaced by U+FFFD (\N{REPLACEMENT CHARACTER}).
+
+    Python keeps undecodable input bytes as lone surrogates (``errors="surrogateescape"``,
+    e.g. ``"caf\\udce9"`` for Latin-1 ``café``); no encoder accepts them, so they must not
+    reach the database or the screen. Valid text comes back unchanged.
+    """
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte
+        data = text.encode("utf-8", "surrogatepass")
+    return data.decode("utf-8", "replace")
 
 
 def parse_command(text: str) -> Command | None:
@@ -117,6 +142,66 @@ def format_duration(spent: timedelta) -> str:
     if minutes:
         return f"{minutes}m {seconds:02d}s"
     return f"{seconds}s"
+
+
+def outlook_lines(outlook: Outlook) -> list[str]:
+    """Sentences for the end of a session whose queue ran out: what holds cards back
+    (the session's options, the daily limits, prerequisites) and when the next card
+    comes due, in learner days (``today 15:03``, ``tomorrow 09:00``)."""
+    options = outlook.options
+    if outlook.limit_reached:
+        return [f"This session has taken up its --limit of {_cards(outlook.limit or 0)}."]
+    if options.cram:
+        if not outlook.introduced:
+            return [("--cram only practises cards you have studied before, and none of these has "
+                     "been studied yet: run llmc study without --cram first.")]
+        return [f"Each of the {_cards(outlook.introduced)} you have studied here was crammed once."]
+    lines = []
+    if outlook.reviews_held_back:
+        lines.append(
+            f"Today's review limit is reached ({outlook.reviews_per_day} a day): "
+            f"{_cards(outlook.reviews_held_back)} due for review wait until tomorrow "
+            "(llmc config set reviews-per-day N)."
+        )
+    new_reason = _new_cards_reason(outlook)
+    if new_reason:
+        lines.append(new_reason)
+    if outlook.next_due is None:
+        if not outlook.introduced:
+            lines.append("No card is scheduled yet.")
+    else:
+        from llmconcepts.ui.when import learner_when
+
+        when = learner_when(outlook.next_due, outlook.clock, outlook.clock.day_of(outlook.now))
+        lines.append(f"Next card due {when}.")
+    return lines
+
+
+def _new_cards_reason(outlook: Outlook) -> str | None:
+    """Why no new card is shown, or None when new cards are not held back."""
+    options, unseen = outlook.options, outlook.new_unseen
+    if not unseen:
+        return "Every card here has been introduced: no new card is left."
+    waiting = f"{_cards(unseen, 'new card')} {'waits' if unseen == 1 else 'wait'}"
+    if options.review_only:
+        return f"--review-only leaves new cards out ({waiting})."
+    if options.new_limit is not None and outlook.new_in_session >= options.new_limit:
+        if options.new_limit == 0:
+            return f"--new 0 asks for no new cards ({waiting})."
+        return f"This session's --new {options.new_limit} is used ({waiting})."
+    if outlook.new_per_day <= 0:
+        return f"New cards per day is 0, so none is introduced ({waiting}; llmc config set new-per-day N)."
+    if outlook.new_today >= outlook.new_per_day:
+        return (f"Today's new-card limit is reached ({outlook.new_per_day} a day; {waiting}): "
+                "more tomorrow (llmc config set new-per-day N).")
+    if not outlook.new_unlocked:
+        return (f"The {_cards(unseen, 'new card')} left wait for their prerequisites, "
+                "whose cards are buried or not yet introduced.")
+    return None
+
+
+def _cards(count: int, noun: str = "card") -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 @dataclass(frozen=True)
@@ -170,7 +255,7 @@ class StudyScreen(Protocol):
 
     def show_explain(self, explanation: Explanation) -> None: ...
 
-    def show_summary(self, summary: SessionSummary, finished: bool) -> None: ...
+    def show_summary(self, summary: SessionSummary, finished: bool, outlook: Outlook | None = None) -> None: ...
 
     def show_stopped(self, ratings_saved: int, reason: str) -> None: ...
 
@@ -223,22 +308,31 @@ class _Driver:
         self.result = StudyResult()
         self.notices: list[str] = []
         self.again: QueuedCard | None = None  # a card to show next (after undo)
+        self.undoable: list[QueuedCard] = []  # the cards rated or buried, in order (what undo takes back)
 
     def run(self) -> StudyResult:
         try:
-            while self._study_one():
+            try:
+                while self._study_one():
+                    pass
+            except EndOfInput:
                 pass
+            now = self.clock()
+            outlook = self.session.outlook(now) if self.result.finished else None
+            self.screen.show_summary(self.session.summary(now), self.result.finished, outlook)
         except KeyboardInterrupt:
             self.result.interrupted = True
             self.screen.show_stopped(self.result.ratings_saved, "Interrupted")
-            return self.result
         except LlmcError:
             # e.g. the database became unwritable: say what is kept; the CLI prints the error.
             self.screen.show_stopped(self.result.ratings_saved, "Stopped")
             raise
-        except EndOfInput:
-            pass
-        self.screen.show_summary(self.session.summary(self.clock()), self.result.finished)
+        except Exception as exc:  # noqa: BLE001 - a bug must not end in a traceback either
+            self.screen.show_stopped(self.result.ratings_saved, "Stopped")
+            raise LlmcError(
+                f"the study session stopped on an unexpected error ({type(exc).__name__}: "
+                f"{valid_text(str(exc))}); every rating given before it is saved"
+            ) from exc
         return self.result
 
     def _study_one(self) -> bool:
@@ -260,7 +354,7 @@ class _Driver:
         self.notices.clear()
         self.screen.show_card(view)
         shown = time.monotonic()
-        answer = self.screen.read_answer()
+        answer = valid_text(self.screen.read_answer())
         grade = grade_answer(answer, card.facet.key_points)
         if queued.kind == "cram":
             reveal = Reveal(grade, {}, practice=True)
@@ -280,8 +374,10 @@ class _Driver:
                     return True
                 continue
             if command.action is Action.BURY:
-                self.session.bury(queued.card_id, self.clock())
-                self.notices.append(f"Buried {_card_name(card)} until tomorrow.")
+                with _sigint_held():
+                    self.session.bury(queued.card_id, self.clock())
+                    self.undoable.append(queued)
+                self.notices.append(f"Buried {_card_name(card)} until tomorrow (u undoes it).")
                 return True
             rating = command.rating if command.action is Action.RATE else grade.suggested
             if rating is None:
@@ -301,6 +397,7 @@ class _Driver:
                 covered=grade.covered_points,
             )
             self.result.rated.append(queued)
+            self.undoable.append(queued)
         if outcome.became_leech:
             self.notices.append(
                 f"{_card_name(card)} is now a leech (forgotten too often) and has been suspended."
@@ -311,31 +408,33 @@ class _Driver:
         from llmconcepts.explain import explain
 
         try:
-            explanation = explain(card.concept.id, bank=self.bank)
+            self.screen.show_explain(explain(card.concept.id, bank=self.bank))
+        except EndOfInput:
+            raise
         except LlmcError as exc:
             self.screen.show_notice(f"No explain view for {card.concept.title}: {exc}")
-            return
-        self.screen.show_explain(explanation)
+        except Exception as exc:  # noqa: BLE001 - the view is an aside: the card stays ratable
+            self.screen.show_notice(
+                f"The explain view of {card.concept.title} failed ({type(exc).__name__}: "
+                f"{valid_text(str(exc))}); the card is still here to rate."
+            )
 
     def _undo(self) -> bool:
-        """Undo the last rating and queue that card again; False (and a notice) if none."""
+        """Undo the last rating or burial and show that card again; False (and a notice) if none."""
         with _sigint_held():
-            card_id = self.session.undo(self.clock())
-            if card_id is not None:
-                self.again = self._pop_rated(card_id)
-        if card_id is None:
+            undone = self.session.undo_last(self.clock())
+            if undone is not None:
+                queued = self.undoable.pop()
+                assert queued.card_id == undone.card_id, "the session and the screen disagree on the last action"
+                if undone.action == "rating":
+                    self.result.rated.pop()
+                self.again = queued
+        if undone is None:
             self.screen.show_notice("Nothing to undo in this session.")
             return False
-        self.notices.append(f"Undid the rating of {_card_name(self.bank.card(card_id))}.")
+        what = "rating" if undone.action == "rating" else "burial"
+        self.notices.append(f"Undid the {what} of {_card_name(self.bank.card(undone.card_id))}.")
         return True
-
-    def _pop_rated(self, card_id: str) -> QueuedCard:
-        for index in range(len(self.result.rated) - 1, -1, -1):
-            if self.result.rated[index].card_id == card_id:
-                return self.result.rated.pop(index)
-        from llmconcepts.scheduling.session import QueuedCard
-
-        return QueuedCard(card_id=card_id, kind="review", due=None)
 
     def _layer_title(self, card: CardRef) -> str:
         try:

@@ -15,7 +15,8 @@ reads well in a screen reader and can be driven by a script. The protocol
   these, or an empty line when there is no suggestion, is answered with a
   ``Note:`` line and read again.
 
-End of input ends the session like ``q``.
+End of input ends the session like ``q``. Input bytes that are not UTF-8 are read
+without error and stored as U+FFFD (see :func:`llmconcepts.ui.study.valid_text`).
 """
 
 from __future__ import annotations
@@ -31,28 +32,43 @@ from llmconcepts.ui.study import (
     Reveal,
     format_duration,
     format_interval,
+    outlook_lines,
     parse_command,
+    valid_text,
 )
 from llmconcepts.ui.study_screen import card_text, render_explanation
 
 if TYPE_CHECKING:
     from llmconcepts.explain import Explanation
-    from llmconcepts.scheduling.session import SessionSummary
+    from llmconcepts.scheduling.session import Outlook, SessionSummary
 
 ANSWER_PROMPT = "Answer, then an empty line:"
+UNWRAPPED = 1_000_000
+"""Console width for the explain view: wider than any line, so rich never wraps one."""
 
 
 class PlainStudyScreen:
     """The ``--plain`` study screen over two text streams (stdin and stdout by default)."""
 
     def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
-        self.stdin = stdin or sys.stdin
+        if stdin is None:
+            stdin = sys.stdin
+            if hasattr(stdin, "reconfigure"):  # bytes that are not UTF-8 must not stop the session
+                stdin.reconfigure(errors="surrogateescape")
+        self.stdin = stdin
         self.stdout = stdout or sys.stdout
         self._shown = 0
+        self._said_anything = False
         self._last_reveal: Reveal | None = None
 
     def _say(self, line: str = "") -> None:
         self.stdout.write(line + "\n")
+        self._said_anything = True
+
+    def _gap(self) -> None:
+        """An empty line between two blocks (none before the first)."""
+        if self._said_anything:
+            self._say()
 
     def _line(self) -> str:
         self.stdout.flush()
@@ -64,7 +80,7 @@ class PlainStudyScreen:
     def show_card(self, view: CardView) -> None:
         self._shown += 1
         card, progress = view.card, view.progress
-        self._say()
+        self._gap()
         for notice in view.notices:
             self._say(f"Note: {notice}")
         self._say(
@@ -124,7 +140,7 @@ class PlainStudyScreen:
             command = parse_command(line)
             if command is not None:
                 return command
-            self._say(f"Note: '{line.strip()}' is not a choice: type 1-4, u, e, s or q, or an empty line.")
+            self._say(f"Note: '{valid_text(line.strip())}' is not a choice: type 1-4, u, e, s or q, or an empty line.")
             self._rating_prompt(suggested)
 
     def show_notice(self, text: str) -> None:
@@ -136,22 +152,29 @@ class PlainStudyScreen:
 
         title = explanation.concept.title
         console = Console(
-            file=self.stdout, no_color=True, force_terminal=False, highlight=False, emoji=False,
-            soft_wrap=True,
+            file=self.stdout, width=UNWRAPPED, no_color=True, force_terminal=False, highlight=False,
+            emoji=False, soft_wrap=True,
         )
         self._say(f"Explain: {title}")
         render_explanation(console, explanation)
         self._say(f"End of explain: {title}")
 
-    def show_summary(self, summary: SessionSummary, finished: bool) -> None:
+    def show_summary(self, summary: SessionSummary, finished: bool, outlook: Outlook | None = None) -> None:
         studied = ", ".join(f"{kind} {n}" for kind, n in summary.studied_by_kind.items() if n)
         retention = "none yet" if summary.retention_today is None else f"{summary.retention_today:.0%}"
-        self._say()
-        self._say("Session complete." if finished else "Session ended.")
+        self._gap()
+        if finished and not summary.ratings_saved:
+            self._say("Nothing to study right now.")
+        else:
+            self._say("Session complete." if finished else "Session ended.")
+        if outlook is not None:
+            for line in outlook_lines(outlook):
+                self._say(line)
         self._say(f"Studied: {studied or 'nothing'}.")
         self._say(f"Again: {summary.again_count}.")
         self._say(f"Time: {format_duration(summary.time_spent)}.")
         self._say(f"Retention today: {retention}.")
+        self._say(f"Due later today: {summary.due_later_today}.")
         self._say(f"Due tomorrow: {summary.due_tomorrow}.")
         self._say(f"Streak: {summary.streak_days} {'day' if summary.streak_days == 1 else 'days'}.")
         self._say(f"Ratings saved: {summary.ratings_saved}.")

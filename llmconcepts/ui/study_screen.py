@@ -16,8 +16,19 @@ the four buttons with the interval each gives (Anki's "10m 1d 3d 8d").
 Everything the learner typed and all card text go through :class:`rich.text.Text`,
 never markup, so ``[bold]`` prints as typed. Colours follow ``NO_COLOR``
 (rich honours it); the suggested button is also shown in reverse video so it
-stays visible without colour. Keys are read one at a time in cbreak mode
-(termios), so Ctrl-C still raises KeyboardInterrupt.
+stays visible without colour.
+
+Input: keys are read one at a time in cbreak mode (termios), so Ctrl-C still
+raises KeyboardInterrupt. Answer lines are read in the terminal's own line mode,
+so its line editing (Backspace, Ctrl-U, Ctrl-W) works; Ctrl-D ends the session
+there too, even after text on the line (the terminal then hands over the text
+without a newline, which is how it is told apart from Enter). Bytes are decoded
+with ``surrogateescape``; the driver turns any that are not UTF-8 into U+FFFD.
+
+Resizing: every screen is drawn at the terminal's width at that moment; a
+resize (SIGWINCH) while a key is awaited redraws the revealed card or the
+explain view at the new width. The question screen is not redrawn while an
+answer is typed, since the line being typed lives in the terminal, not here.
 """
 
 from __future__ import annotations
@@ -30,6 +41,7 @@ import subprocess
 import sys
 import termios
 import tty
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
@@ -46,17 +58,21 @@ from llmconcepts.ui.study import (
     Reveal,
     format_duration,
     format_interval,
+    outlook_lines,
     parse_command,
 )
 
 if TYPE_CHECKING:
     from llmconcepts.explain import Explanation
-    from llmconcepts.scheduling.session import Progress, SessionSummary
+    from llmconcepts.scheduling.session import Outlook, Progress, SessionSummary
 
 RATING_STYLES = {1: "red", 2: "yellow", 3: "green", 4: "blue"}
 CTRL_C, CTRL_D, ESC = "\x03", "\x04", "\x1b"
 ACCEPT_KEYS = ("\r", "\n", " ")  # Enter (or space, as in Anki) takes the suggestion
+DEFAULT_PAGER = "less -RK"  # -R: colours pass through; -K: Ctrl-C quits less (and ends the session)
 _EMPHASIS = re.compile(r"\*\*(.+?)\*\*|\*(.+?)\*")
+# An escape sequence (arrow keys...) or any other control character typed into an answer line.
+_CONTROL = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|O.|.)?|[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def card_text(text: str, style: str = "") -> Text:
@@ -184,6 +200,8 @@ def summary_table(summary: SessionSummary) -> RenderableType:
     grid.add_row("Again", Text(str(summary.again_count)))
     grid.add_row("Time", Text(format_duration(summary.time_spent)))
     grid.add_row("Retention today", Text(retention))
+    if summary.due_later_today:
+        grid.add_row("Due later today", Text(str(summary.due_later_today)))
     grid.add_row("Due tomorrow", Text(str(summary.due_tomorrow)))
     grid.add_row("Streak", Text(_days(summary.streak_days)))
     grid.add_row("Ratings saved", Text(str(summary.ratings_saved)))
@@ -204,12 +222,25 @@ def _days(count: int) -> str:
     return f"{count} day" if count == 1 else f"{count} days"
 
 
+class TerminalResized(Exception):
+    """The terminal changed size while a key was awaited (SIGWINCH): redraw, then wait again."""
+
+
+def _resized(_signum: int, _frame: object) -> None:
+    raise TerminalResized
+
+
 def _read_key(fd: int) -> str:
     """One keypress from a terminal in cbreak mode; escape sequences (arrows...) come back whole.
 
     TCSANOW (not the default TCSAFLUSH) keeps keys typed ahead of the switch.
+
+    Raises:
+        TerminalResized: the terminal was resized while waiting (no key was read).
+        EndOfInput: the terminal is gone.
     """
     saved = termios.tcgetattr(fd)
+    previous = signal.signal(signal.SIGWINCH, _resized)  # only while waiting: never mid-drawing
     try:
         tty.setcbreak(fd, termios.TCSANOW)
         first = os.read(fd, 1)
@@ -221,7 +252,23 @@ def _read_key(fd: int) -> str:
                 data += os.read(fd, 32)
         return data.decode(errors="replace")
     finally:
+        signal.signal(signal.SIGWINCH, previous)
         termios.tcsetattr(fd, termios.TCSANOW, saved)
+
+
+def _read_line(fd: int) -> str:
+    """One answer line, read in the terminal's line mode, without its newline.
+
+    Control characters (an arrow key's escape sequence...) are dropped; bytes that are
+    not UTF-8 are kept as surrogates for the driver's :func:`~llmconcepts.ui.study.valid_text`.
+
+    Raises:
+        EOFError: Ctrl-D, on an empty line or after text (then the text comes without a newline).
+    """
+    data = os.read(fd, 65536)  # line mode: one line (at most 4095 bytes) or what Ctrl-D pushed
+    if not data.endswith(b"\n"):
+        raise EOFError
+    return _CONTROL.sub("", data[:-1].decode("utf-8", "surrogateescape"))
 
 
 class TerminalStudyScreen:
@@ -229,9 +276,10 @@ class TerminalStudyScreen:
 
     Args:
         console: where to render (the shared stdout console by default).
-        read_key: reads one keypress (injected by tests; defaults to cbreak on stdin).
+        read_key: reads one keypress; may raise :class:`TerminalResized` (injected by
+            tests; defaults to cbreak on stdin).
         read_line: reads one line of the answer without its newline; raises
-            EOFError on Ctrl-D (``input`` by default).
+            EOFError on Ctrl-D (defaults to the terminal's line mode on stdin).
     """
 
     def __init__(self, console: Console | None = None, read_key=None, read_line=None) -> None:
@@ -241,12 +289,32 @@ class TerminalStudyScreen:
             console = shared_console()
         self.console = console
         self._read_key = read_key or (lambda: _read_key(sys.stdin.fileno()))
-        self._read_line = read_line or input
+        self._read_line = read_line or (lambda: _read_line(sys.stdin.fileno()))
         self._unicode = console.encoding.lower().startswith("utf")
+        self._redraw: Callable[[], None] | None = None  # draws the screen a key is awaited on
+        self._notices: list[str] = []  # shown under the card's reveal until the next card
+        self._drawn_size = console.size
+
+    def _key(self) -> str:
+        """The next keypress; the screen is drawn again first if the terminal was resized
+        since it was drawn, and whenever it is resized during the wait."""
+        while True:
+            if self._redraw is not None and self.console.size != self._drawn_size:
+                self._redraw()
+            try:
+                return self._read_key()
+            except TerminalResized:
+                continue
+
+    def _clear(self) -> None:
+        self.console.clear()
+        self._drawn_size = self.console.size
 
     # -- one card --------------------------------------------------------
     def show_card(self, view: CardView) -> None:
-        self.console.clear()
+        self._redraw = None
+        self._notices.clear()
+        self._clear()
         self.console.print(header(view, self.console.width))
         self.console.print(card_text(view.card.facet.prompt, style="bold"))
         self.console.print(
@@ -271,6 +339,7 @@ class TerminalStudyScreen:
 
         Each part is rendered to lines once, both to measure and to print.
         """
+        self._drawn_size = self.console.size  # what the lines are measured for
         options = self.console.options
         blocks = [
             None if part is None else self.console.render_lines(part, options, pad=False)
@@ -283,8 +352,9 @@ class TerminalStudyScreen:
             for line in block or [[]]:
                 segments.extend(line)
                 segments.append(Segment.line())
-        self.console.clear()
+        self._clear()
         self.console.print(Segments(segments), end="")
+        self._redraw = lambda: self.show_reveal(view, reveal)
 
     def _reveal_parts(self, view: CardView, reveal: Reveal) -> list[RenderableType | None]:
         """Renderables top to bottom; None marks a blank spacer line (dropped when short of rows).
@@ -307,11 +377,12 @@ class TerminalStudyScreen:
             None,
             rating_buttons(reveal),
             keys_line(reveal),
+            *(Text(notice, style="yellow") for notice in self._notices),
         ]
 
     def read_command(self, suggested: int | None) -> Command:
         while True:
-            key = self._read_key()
+            key = self._key()
             if key == CTRL_D:
                 raise EndOfInput
             if key == CTRL_C:
@@ -323,36 +394,58 @@ class TerminalStudyScreen:
                 return command
 
     def show_notice(self, text: str) -> None:
+        """A line under the card, kept when the card is drawn again (after the explain view)."""
+        if text not in self._notices:
+            self._notices.append(text)
         self.console.print(Text(text, style="yellow"))
 
     # -- explain -----------------------------------------------------------
     def show_explain(self, explanation: Explanation) -> None:
         """The concept's explain view; the card comes back after the pager, or after a key.
 
-        A view taller than the terminal goes through the pager (``$PAGER`` or
-        ``less -R``; leaving it returns to the card); a shorter one is printed and
-        any key returns.
+        A view taller than the terminal goes through the pager (``$PAGER``, else
+        ``less -RK``; quitting it returns to the card, Ctrl-C that ends the pager ends
+        the session); a shorter one is printed and any key returns (Ctrl-C and
+        Ctrl-D end the session).
         """
-        self.console.clear()
-        with self.console.capture() as capture:
-            render_explanation(self.console, explanation)
-        text = capture.get()
+        self._clear()
+        text = self._explain_text(explanation)
         if text.count("\n") >= self.console.height - 1 and _page(text):
             return
-        self.console.file.write(text)
-        self.console.print(Text("Press any key to return to the card.", style="dim"))
-        self.console.file.flush()
-        if self._read_key() == CTRL_C:
+
+        def draw(text: str | None = None) -> None:
+            if text is None:
+                self._clear()
+                text = self._explain_text(explanation)
+            self.console.file.write(text)
+            self.console.print(Text("Press any key to return to the card.", style="dim"))
+            self.console.file.flush()
+
+        draw(text)
+        self._redraw = draw
+        key = self._key()
+        if key == CTRL_C:
             raise KeyboardInterrupt
+        if key == CTRL_D:
+            raise EndOfInput
+
+    def _explain_text(self, explanation: Explanation) -> str:
+        with self.console.capture() as capture:
+            render_explanation(self.console, explanation)
+        return capture.get()
 
     # -- the end -----------------------------------------------------------
-    def show_summary(self, summary: SessionSummary, finished: bool) -> None:
+    def show_summary(self, summary: SessionSummary, finished: bool, outlook: Outlook | None = None) -> None:
         self.console.print()
         if finished and not summary.ratings_saved:
             title = "Nothing to study right now"
         else:
             title = "Session complete" if finished else "Session ended"
         self.console.print(Rule(Text(title, style="bold"), style="dim", align="left"))
+        if outlook is not None:
+            for line in outlook_lines(outlook):
+                self.console.print(Text(line, style="yellow"))
+            self.console.print()
         self.console.print(summary_table(summary))
 
     def show_stopped(self, ratings_saved: int, reason: str) -> None:
@@ -365,22 +458,30 @@ def _ratings(count: int) -> str:
 
 
 def _page(text: str) -> bool:
-    """Show ``text`` in the learner's pager (``$PAGER``, else ``less -R``); False if none runs.
+    """Show ``text`` in the learner's pager (``$PAGER``, else ``less -RK``); False if none runs.
 
     ``LESS=R`` is set when ``LESS`` is unset, so colours pass through as git does.
+
+    Raises:
+        KeyboardInterrupt: Ctrl-C ended the pager (``less -K`` quits on it, most
+            other pagers die of it). A pager that keeps Ctrl-C for itself (``less``
+            without ``-K``) and is then quit normally returns to the card.
     """
-    command = os.environ.get("PAGER") or "less -R"
+    command = os.environ.get("PAGER") or DEFAULT_PAGER
     env = dict(os.environ)
     env.setdefault("LESS", "R")
-    # Ctrl-C belongs to the pager while it runs (as with git): killing it mid-screen
-    # would leave the terminal in its mode.
+    # While the pager runs, Ctrl-C is only noted here: the pager gets it too (same process
+    # group) and must be left to restore the terminal before the session ends.
     try:
         pager = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
     except OSError:
         return False
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # after the start: not inherited
+    interrupts: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: interrupts.append(signum))
     try:
-        pager.communicate(text.encode())
+        pager.communicate(text.encode())  # a pager quit early (broken pipe) is fine here
     finally:
         signal.signal(signal.SIGINT, previous)
+    if interrupts and pager.returncode != 0:
+        raise KeyboardInterrupt
     return pager.returncode != 127  # 127: the shell found no such command
