@@ -77,9 +77,11 @@ def test_suspend_and_unsuspend_a_card_or_a_whole_concept():
             session.rate("a/mechanism", 3, NOW)
     assert admin.unsuspend("a/trade_off", NOW, bank=bank) == ["a/trade_off"]
     assert card_row("a/trade_off")[11] == 0 and card_row("a/mechanism")[11] == 1
-    with pytest.raises(UnknownConceptError, match="Did you mean: a"):
-        admin.suspend("aa", NOW, bank=bank)
-    with pytest.raises(UnknownConceptError, match="Did you mean: b/mechanism"):
+    # the concept found as `llmc explain` finds it (a typo forgiven), the facet by its name
+    assert admin.suspend("aa", NOW, bank=bank) == ["a/trade_off"]
+    with pytest.raises(UnknownConceptError, match="no concept matches 'qqqq'"):
+        admin.suspend("qqqq", NOW, bank=bank)
+    with pytest.raises(LlmcError, match="^no facet 'mechansim'; facets are mechanism, trade_off, failure_mode$"):
         admin.suspend("b/mechansim", NOW, bank=bank)
 
 

@@ -165,7 +165,7 @@ def _read_records(now: datetime, day_end: datetime, *, due_only: bool) -> dict[s
     from llmconcepts.storage import repository
     from llmconcepts.storage.engine import open_database
 
-    db = open_database(now)
+    db = open_database(now, read_only=True)
     try:
         with db.reading() as session:
             if due_only:

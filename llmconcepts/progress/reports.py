@@ -438,10 +438,10 @@ def _learner(now: datetime) -> tuple[Settings, LearnerClock, LearnerTime]:
 
 @contextmanager
 def _database(now: datetime) -> Iterator[Database]:
-    """The review database (created or upgraded as needed), closed afterwards."""
+    """The review database opened for reading (empty when there is none yet), closed afterwards."""
     from llmconcepts.storage.engine import open_database
 
-    db = open_database(now)
+    db = open_database(now, read_only=True)
     try:
         yield db
     finally:

@@ -690,14 +690,24 @@ def open_session(options: SessionOptions, now: datetime, *, bank: CardBank | Non
     return session
 
 
-def _synced_database(bank: CardBank, now: datetime) -> Database:
-    """The open database with the bank synced into it (closed again if the sync fails)."""
+def _synced_database(bank: CardBank, now: datetime, *, read_only: bool = False) -> Database:
+    """The open database with the bank synced into it (closed again if the sync fails).
+
+    ``read_only``: opened for reading (see ``open_database``), and reopened for writing
+    only when the bank has cards the database has not recorded yet.
+    """
     from llmconcepts.scheduling.operations import sync_bank
     from llmconcepts.storage.engine import open_database
+    from llmconcepts.storage.errors import ReadOnlyDatabaseError
 
-    db = open_database(now)
+    db = open_database(now, read_only=read_only)
     try:
         sync_bank(db, bank, now)
+    except ReadOnlyDatabaseError:
+        db.close()
+        if not read_only:
+            raise
+        return _synced_database(bank, now)
     except BaseException:
         db.close()
         raise
@@ -731,7 +741,7 @@ def dashboard(now: datetime, *, bank: CardBank | None = None) -> Dashboard:
 
     now = _utc(now)
     settings = load_settings()
-    db = _synced_database(bank if bank is not None else _load_bank(), now)
+    db = _synced_database(bank if bank is not None else _load_bank(), now, read_only=True)
     clock = clock_for(settings)
     try:
         with db.reading() as session:

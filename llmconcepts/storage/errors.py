@@ -15,6 +15,11 @@ from pathlib import Path
 from llmconcepts.errors import LlmcError, StorageError
 
 
+class ReadOnlyDatabaseError(StorageError):
+    """A write was refused: the database file or its folder is read-only, or the
+    database was opened for reading only."""
+
+
 def describe(exc: BaseException, where: Path | str, busy_timeout_s: float) -> StorageError:
     """The StorageError for a sqlite3/SQLAlchemy/OS error raised while using ``where``."""
     original = getattr(exc, "orig", None) or exc
@@ -27,7 +32,7 @@ def describe(exc: BaseException, where: Path | str, busy_timeout_s: float) -> St
             "move it aside to start afresh, or restore a backup"
         )
     if "readonly" in lowered or "read-only" in lowered or code in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return StorageError(f"cannot write {where}: the file or its folder is read-only")
+        return ReadOnlyDatabaseError(f"cannot write {where}: the file or its folder is read-only")
     if "unable to open database file" in lowered:
         return StorageError(
             f"cannot open {where}: the folder is missing or not writable (SQLite needs to create files beside it)"

@@ -1,0 +1,190 @@
+"""Looking never writes: `llmc`, `due`, `stats`, `list` and `export` open the database
+read-only (SQLite ``mode=ro``), so they work in a data folder the learner cannot write
+to, leave an existing database byte-for-byte as it was, and create nothing in an empty
+one; only commands that save give the read-only error. Also the database URL rules:
+only the default data folder is created, an in-memory database is said to keep nothing,
+``?mode=ro`` is honoured, and no library warning reaches the learner.
+
+Permission bits are made to bind for root (as CI runs) by dropping CAP_DAC_OVERRIDE
+with util-linux ``setpriv``, as in test_storage_faults.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sched_helpers import database_path, dump
+
+from llmconcepts.scheduling.session import SessionOptions, open_session
+
+OLD_SCHEMA = Path(__file__).parent / "fixtures" / "storage" / "v1-history.db"
+LOOKING = [(), ("due", "--json"), ("stats", "--json"), ("list", "--json"), ("export", "json", "--all", "-o", "-")]
+
+
+def llmc(*args: str, unprivileged: bool = False, **env: str) -> subprocess.CompletedProcess:
+    """`llmc ARGS` in a child process with the test's LLMC_HOME (and ``env`` added)."""
+    command = [sys.executable, "-m", "llmconcepts", *args]
+    if unprivileged and os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without util-linux setpriv: permission bits cannot bind")
+        command = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", *command]
+    return subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=120)
+
+
+def studied_home() -> Path:
+    """A data folder whose database holds one rating (Good on kv-cache/mechanism, now)."""
+    now = datetime.now(timezone.utc)
+    with open_session(SessionOptions(concepts=("kv-cache",)), now) as session:
+        session.rate("kv-cache/mechanism", 3, now)
+    return database_path().parent
+
+
+def listing(folder: Path) -> dict[str, bytes]:
+    return {p.name: hashlib.sha256(p.read_bytes()).digest() for p in folder.iterdir() if p.is_file()}
+
+
+def test_a_read_only_data_folder_can_still_be_looked_at():
+    home = studied_home()
+    path = database_path()
+    before, files = dump(path), listing(home)
+    path.chmod(0o444)
+    home.chmod(0o555)
+    try:
+        results = {args: llmc(*args, unprivileged=True) for args in LOOKING}
+        saving = llmc("suspend", "kv-cache", unprivileged=True)
+    finally:
+        home.chmod(0o755)
+        path.chmod(0o644)
+    for args, result in results.items():
+        assert result.returncode == 0, (args, result.stderr)
+        assert result.stderr == "" or args[0] == "export" and result.stderr.startswith("Exported ")
+    # each view shows the rating (from the file, not an empty stand-in)
+    assert json.loads(results[("due", "--json")].stdout)["has_history"] is True
+    assert json.loads(results[("stats", "--json")].stdout)["ratings"] == 1
+    cards = {card["id"]: card for layer in json.loads(results[("list", "--json")].stdout)["layers"]
+             for concept in layer["concepts"] for card in concept["cards"]}
+    assert cards["kv-cache/mechanism"]["state"] == "learning"  # Good on the first of two steps
+    exported = {card["id"]: card for card in json.loads(results[("export", "json", "--all", "-o", "-")].stdout)["cards"]}
+    assert exported["kv-cache/mechanism"]["schedule"]["reps"] == 1
+    assert "Streak" in results[()].stdout
+    # only the command that saves is refused, in one line
+    assert saving.returncode == 1
+    assert saving.stderr == f"llmc: cannot write {path}: the file or its folder is read-only\n"
+    assert dump(path) == before and listing(home) == files  # nothing written, not even a journal
+
+
+def test_looking_leaves_a_writable_database_as_it_was():
+    home = studied_home()
+    before = database_path().read_bytes()
+    for args in LOOKING:
+        assert llmc(*args).returncode == 0
+    assert database_path().read_bytes() == before
+    assert not list(home.glob("*.backup-*"))
+
+
+def test_an_empty_data_folder_gets_no_database_from_looking(llmc_home):
+    results = {args: llmc(*args) for args in LOOKING[:4]}
+    assert all(result.returncode == 0 for result in results.values()), results
+    assert json.loads(results[("due", "--json")].stdout)["has_history"] is False
+    assert llmc("due").stdout.startswith("Nothing is scheduled yet")
+    assert llmc("stats").stdout.startswith("No study yet")
+    assert llmc("list").stdout.startswith("Nothing studied yet")
+    assert "Due now" in results[()].stdout
+    assert not any(llmc_home.glob("llmc.db*"))  # "nothing is written until a command needs to"
+    assert llmc("suspend", "kv-cache").returncode == 0
+    assert (llmc_home / "llmc.db").exists()  # a command that saves creates it
+
+
+def test_an_older_schema_is_not_upgraded_by_looking():
+    path = database_path()
+    path.parent.mkdir(parents=True)
+    shutil.copyfile(OLD_SCHEMA, path)
+    before = path.read_bytes()
+    result = llmc("due")
+    assert result.returncode == 1
+    assert result.stderr == (f"llmc: {path} was written by an earlier llmc (schema '0001_initial'): it must be "
+                             "upgraded by a command that saves (llmc study, or llmc suspend), run where the "
+                             "database can be written\n")
+    assert path.read_bytes() == before and sorted(p.name for p in path.parent.iterdir()) == ["llmc.db"]
+    assert llmc("suspend", "kv-cache").returncode == 0  # a writing command upgrades it
+    assert llmc("due").returncode == 0
+
+
+def test_the_folder_of_a_given_database_url_is_never_created(tmp_path):
+    missing = tmp_path / "no" / "such" / "folder"
+    url = f"sqlite:///{missing / 'x.db'}"
+    message = (f"llmc: cannot open {missing / 'x.db'}: the folder {missing} does not exist "
+               "(create it, or correct LLMC_DATABASE_URL)\n")
+    for args in (("suspend", "kv-cache"), ("due",)):
+        result = llmc(*args, LLMC_DATABASE_URL=url)
+        assert (result.returncode, result.stderr) == (1, message)
+    assert not (tmp_path / "no").exists()
+
+
+def test_the_default_data_folder_is_created_when_needed(llmc_home):
+    assert not llmc_home.exists()
+    assert llmc("suspend", "kv-cache").returncode == 0
+    assert (llmc_home / "llmc.db").is_file()
+
+
+def test_an_in_memory_database_is_said_once_to_keep_nothing(llmc_home):
+    result = llmc("suspend", "kv-cache", LLMC_DATABASE_URL="sqlite://")
+    assert result.returncode == 0
+    assert result.stdout.startswith("suspended 3 cards")
+    assert result.stderr == ("llmc: warning: the database sqlite:// is in memory: nothing will be saved "
+                             "(unset LLMC_DATABASE_URL to keep your history)\n")
+    assert not any(llmc_home.glob("llmc.db*"))
+
+
+def test_mode_ro_in_the_url_is_honoured_without_a_library_warning(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert llmc("suspend", "kv-cache", LLMC_DATABASE_URL=url).returncode == 0
+    before = (tmp_path / "x.db").read_bytes()
+    looked = llmc("due", LLMC_DATABASE_URL=f"{url}?mode=ro")
+    assert (looked.returncode, looked.stderr) == (0, "")
+    refused = llmc("unsuspend", "kv-cache", LLMC_DATABASE_URL=f"{url}?mode=ro")
+    assert refused.returncode == 1
+    assert refused.stderr == f"llmc: cannot write {tmp_path / 'x.db'}: the file or its folder is read-only\n"
+    assert (tmp_path / "x.db").read_bytes() == before
+
+
+def test_library_warnings_never_reach_the_learner():
+    """Only llmc's own warnings are printed (one line each, once), even with -W always."""
+    script = ("import warnings\n"
+              "import sqlalchemy.exc\n"
+              "from llmconcepts import cli\n"
+              "from llmconcepts.errors import LlmcWarning\n"
+              "cli._show_only_llmc_warnings()\n"
+              "for _ in range(2):\n"
+              "    warnings.warn('from SQLAlchemy', sqlalchemy.exc.SAWarning)\n"
+              "    warnings.warn('deprecated thing', DeprecationWarning)\n"
+              "    warnings.warn('plain', UserWarning)\n"
+              "    warnings.warn(LlmcWarning('ours'))\n")
+    result = subprocess.run([sys.executable, "-W", "always", "-c", script], capture_output=True, text=True,
+                            timeout=60)
+    assert (result.returncode, result.stderr) == (0, "llmc: warning: ours\n")
+
+
+def test_the_dashboard_records_cards_the_bank_gained_when_it_can_write():
+    from sched_helpers import card_row, make_bank, utc
+
+    from llmconcepts.scheduling.session import dashboard
+
+    now = utc(2026, 7, 1, 12)
+    dashboard(now, bank=make_bank("a"))
+    assert not database_path().exists()  # nothing to record yet: looking creates nothing
+    with open_session(SessionOptions(), now, bank=make_bank("a")) as session:
+        session.rate("a/mechanism", 3, now)
+    counts = dashboard(now, bank=make_bank("a", "b"))  # b is new to the database
+    assert card_row("b/mechanism") is not None  # recorded, as llmc study would
+    assert counts.new_available_today == 5  # 10 new a day, 1 done: a's 2 left and b's 3
