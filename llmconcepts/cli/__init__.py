@@ -14,6 +14,7 @@ nothing is printed).
 
 from __future__ import annotations
 
+import atexit
 import gc
 import sys
 
@@ -32,6 +33,7 @@ GC_FIRST_GENERATION = 200_000
 def main() -> None:
     """Console-script entry point: run the app, turning LlmcError into one line + exit 1."""
     gc.set_threshold(GC_FIRST_GENERATION, *gc.get_threshold()[1:])
+    _no_collection_at_exit()
     from llmconcepts.cli import typer_speedup
     from llmconcepts.cli.app import app
 
@@ -51,6 +53,20 @@ def main() -> None:
     except KeyboardInterrupt:
         print("llmc: interrupted", file=sys.stderr)
         sys.exit(130)
+
+
+def _no_collection_at_exit() -> None:
+    """Let the operating system take the memory back at exit, without a last collection.
+
+    At exit the interpreter empties every module and has the garbage collector free what
+    that leaves, one object at a time: for SQLAlchemy, numpy, rich and typer that took
+    60 to 150 ms here, often longer than the command itself. ``gc.freeze()``, run by
+    atexit before that point, puts every object out of the collector's reach. atexit
+    handlers and the flush of stdout and stderr still run; nothing of llmc waits for a
+    finalizer at exit (databases are closed and files written before a command returns).
+    """
+    atexit.unregister(gc.freeze)  # registered once however often main() runs in a process
+    atexit.register(gc.freeze)
 
 
 def _end_on_closed_stdout() -> None:
