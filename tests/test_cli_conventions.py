@@ -61,7 +61,8 @@ def test_help_reads_like_a_unix_tool(path):
     assert "-h, --help" in long.stdout
 
 
-@pytest.mark.parametrize("path", [(), *[p for p in COMMANDS if len(p) == 1]], ids=lambda p: " ".join(p) or "llmc")
+@pytest.mark.parametrize("path", [(), *[p for p in COMMANDS if len(p) == 1]],
+                         ids=lambda p: " ".join(p) or "llmc")
 def test_command_lists_show_whole_summaries_at_80_columns(path):
     result = run(*path, "--help", env={**os.environ, "COLUMNS": "80"})
     if "Commands:" not in result.stdout:
@@ -93,8 +94,9 @@ def closed_pipe_run(*args: str) -> subprocess.CompletedProcess:
         os.close(writer)
 
 
-@pytest.mark.parametrize("args", [("list",), ("list", "--json"), ("due",), ("stats",), ("explain", "kv-cache"),
-                                  ("--help",), ("suspend", "-h"), ("--version",), ("config", "show")],
+@pytest.mark.parametrize("args", [("list",), ("list", "--json"), ("due",), ("stats",),
+                                  ("explain", "kv-cache"), ("--help",), ("suspend", "-h"), ("--version",),
+                                  ("config", "show")],
                          ids=" ".join)
 def test_a_closed_output_pipe_ends_quietly_with_141(args):
     result = closed_pipe_run(*args)
@@ -151,7 +153,8 @@ def test_reset_asks_clearly_and_no_changes_nothing():
     assert run("suspend", "kv-cache/mechanism").returncode == 0  # creates the card rows
     result = run("reset", "kv-cache/mechanism", stdin="n\n")
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == "Reset kv-cache/mechanism to new? Its review history is kept. [y/N]: Nothing changed.\n"
+    assert result.stdout == ("Reset kv-cache/mechanism to new? Its review history is kept. [y/N]: "
+                             "Nothing changed.\n")
     result = run("reset", "GQA", stdin="\n")  # Enter takes the default, no
     assert result.stdout == ("Reset the 3 cards of mqa-gqa to new? Their review history is kept. [y/N]: "
                              "Nothing changed.\n")

@@ -81,7 +81,8 @@ def test_suspend_and_unsuspend_a_card_or_a_whole_concept():
     assert admin.suspend("aa", NOW, bank=bank) == ["a/trade_off"]
     with pytest.raises(UnknownConceptError, match="no concept matches 'qqqq'"):
         admin.suspend("qqqq", NOW, bank=bank)
-    with pytest.raises(LlmcError, match="^no facet 'mechansim'; facets are mechanism, trade_off, failure_mode$"):
+    no_facet = "^no facet 'mechansim'; facets are mechanism, trade_off, failure_mode$"
+    with pytest.raises(LlmcError, match=no_facet):
         admin.suspend("b/mechansim", NOW, bank=bank)
 
 

@@ -177,11 +177,13 @@ def test_an_unknown_option_after_a_negative_value_is_still_a_usage_error():
     ("fsrs-parameters", "1 2 3", "fsrs-parameters must be 21 numbers (the FSRS-6 weights w0-w20), not 3"),
     # the fsrs package's defaults with w0 and w4 moved out of FSRS-6's bounds, w0 in
     # [0.001, 100] and w4 in [1, 10] (fsrs.scheduler LOWER/UPPER_BOUNDS_PARAMETERS)
-    ("fsrs-parameters", " ".join(["0", *map(str, DEFAULT_PARAMETERS[1:4]), "0.5", *map(str, DEFAULT_PARAMETERS[5:])]),
+    ("fsrs-parameters",
+     " ".join(["0", *map(str, DEFAULT_PARAMETERS[1:4]), "0.5", *map(str, DEFAULT_PARAMETERS[5:])]),
      "fsrs-parameters must keep every weight within the FSRS-6 bounds, not w0 = 0 (allowed 0.001 to 100), "
      "w4 = 0.5 (allowed 1 to 10)"),
     ("timezone", "Garbage/Zone",
-     "timezone must be an IANA time zone name such as Europe/Paris (or empty for the system's), not 'Garbage/Zone'"),
+     "timezone must be an IANA time zone name such as Europe/Paris (or empty for the system's), "
+     "not 'Garbage/Zone'"),
     ("new-per-day", "many", "new-per-day: 'many' is not a whole number"),
 ])
 def test_each_refusal_is_one_sentence_naming_the_value_once(name, value, message):

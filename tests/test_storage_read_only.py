@@ -26,7 +26,8 @@ from sched_helpers import database_path, dump
 from llmconcepts.scheduling.session import SessionOptions, open_session
 
 OLD_SCHEMA = Path(__file__).parent / "fixtures" / "storage" / "v1-history.db"
-LOOKING = [(), ("due", "--json"), ("stats", "--json"), ("list", "--json"), ("export", "json", "--all", "-o", "-")]
+EXPORT = ("export", "json", "--all", "-o", "-")
+LOOKING = [(), ("due", "--json"), ("stats", "--json"), ("list", "--json"), EXPORT]
 
 
 def llmc(*args: str, unprivileged: bool = False, **env: str) -> subprocess.CompletedProcess:
@@ -74,7 +75,7 @@ def test_a_read_only_data_folder_can_still_be_looked_at():
     cards = {card["id"]: card for layer in json.loads(results[("list", "--json")].stdout)["layers"]
              for concept in layer["concepts"] for card in concept["cards"]}
     assert cards["kv-cache/mechanism"]["state"] == "learning"  # Good on the first of two steps
-    exported = {card["id"]: card for card in json.loads(results[("export", "json", "--all", "-o", "-")].stdout)["cards"]}
+    exported = {card["id"]: card for card in json.loads(results[EXPORT].stdout)["cards"]}
     assert exported["kv-cache/mechanism"]["schedule"]["reps"] == 1
     assert "Streak" in results[()].stdout
     # only the command that saves is refused, in one line

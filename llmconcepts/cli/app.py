@@ -72,6 +72,7 @@ app.command("reset", cls=LlmcCommand, short_help="Make a card or concept new aga
 app.command("suspend", cls=LlmcCommand, short_help="Keep a card or concept out of study.")(_schedule.suspend)
 app.command("unsuspend", cls=LlmcCommand,
             short_help="Bring a suspended card or concept back into study.")(_schedule.unsuspend)
-app.command("list", cls=LlmcCommand, short_help="The curriculum with each card's state.")(_progress.list_concepts)
+app.command("list", cls=LlmcCommand,
+            short_help="The curriculum with each card's state.")(_progress.list_concepts)
 app.command("due", cls=LlmcCommand, short_help="What is due today and on the coming days.")(_progress.due)
 app.command("stats", cls=LlmcCommand, short_help="Reviews, streaks, retention and mastery.")(_progress.stats)

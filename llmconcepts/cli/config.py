@@ -26,8 +26,10 @@ def show() -> None:
 
 @app.command("set", cls=LlmcCommand)
 def set_(
-    name: str = typer.Argument(..., metavar="NAME", help="Setting name, e.g. desired-retention (see `llmc config show`)."),
-    value: str = typer.Argument(..., metavar="VALUE", help="New value, such as 0.85, or \"1m 10m\" for steps."),
+    name: str = typer.Argument(..., metavar="NAME",
+                               help="Setting name, e.g. desired-retention (see `llmc config show`)."),
+    value: str = typer.Argument(..., metavar="VALUE",
+                                help="New value, such as 0.85, or \"1m 10m\" for steps."),
 ) -> None:
     """Check and save one setting.
 

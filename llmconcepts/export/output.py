@@ -123,7 +123,8 @@ def check_target(target: Target, *, force: bool, stdout_ok: bool = False) -> Non
         raise ExportError(f"cannot write {target.path}: it is a folder")
     _refuse_special_file(target, stdout_ok=stdout_ok)
     if target.real.exists() and not force:
-        raise ExportError(f"{target.path} already exists; use --force to replace it, or -o to choose another file")
+        raise ExportError(f"{target.path} already exists; use --force to replace it, "
+                          "or -o to choose another file")
 
 
 def _refuse_special_file(target: Target, *, stdout_ok: bool) -> os.stat_result | None:

@@ -269,7 +269,8 @@ def _open_read_only(url, sqlite_path: Path | None, where: str, busy_timeout_s: f
     with translated(where, busy_timeout_s):
         try:
             if sqlite_path is not None:
-                engine = create_engine("sqlite://", creator=lambda: _connect_read_only(sqlite_path, busy_timeout_s))
+                engine = create_engine("sqlite://",
+                                       creator=lambda: _connect_read_only(sqlite_path, busy_timeout_s))
             else:
                 engine = create_engine(url)
         except (ArgumentError, ImportError) as exc:
