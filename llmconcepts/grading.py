@@ -21,7 +21,17 @@ docs/card-format.md, "Writing good cues"). A cue is matched word by word:
 * the cue's words may come in any order but must lie close together: all within
   a window of ``2 * n + 1`` content words of the answer for a cue of ``n`` words;
 * a compound written as one word or two meets both spellings (``kvcache`` and
-  ``kv cache``).
+  ``kv cache``);
+* an acronym typed in capitals stands for the cue words it abbreviates: 2 to
+  :data:`MAX_ACRONYM` consecutive cue words, the first and last not function words,
+  spelt by their initials with or without the function words' (``EOS token`` and
+  ``ES token`` for the cue ``end-of-sequence token``, ``KV cache`` or ``KVs cache``
+  for ``key value cache``). Only part of a cue: at least one of its words must
+  still be typed (``EOS`` alone does not make ``end-of-sequence token``), because
+  initials alone collide too often in this field (``GPT`` and "given previous
+  tokens", ``SM`` and "small model"); a card lists a bare acronym as a cue of its
+  own. Capitals are required, and words often capitalised for emphasis (``NOT``,
+  ``ONLY``) are never acronyms, because short words collide with initials too.
 
 What it does not do: understand negation ("does not use softmax" still contains
 the cue ``softmax``) or synonyms that the card author did not list as cues.
@@ -44,6 +54,9 @@ TYPO_SIMILARITY = 85.0
 SHORT_WORD = 3
 """Words of this many characters or fewer must match exactly (no typo allowance)."""
 
+MAX_ACRONYM = 5
+"""Most cue words one typed acronym may stand for."""
+
 # Function words that carry no meaning on their own; negations are deliberately absent.
 STOPWORDS = frozenset(
     """a an and are as at be been being by can could do does did for from has have had how i
@@ -53,16 +66,26 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"[^\W_]+")
+_ACRONYM = re.compile(r"([A-Z]{2,})s?")  # as typed: "EOS", "KV", "LLMs"
+# Words written in capitals for emphasis rather than as acronyms ("does NOT", "ONLY the last").
+_SHOUTED = frozenset("no not nor never none only all any one must yes ok".split())
 
 
 @dataclass(frozen=True)
 class _Word:
-    """One word of a text: its lower-cased form, its stem and its character span."""
+    """One word of a text: its lower-cased form, its stem and its character span.
+
+    ``acronym``: the letters (lower-cased) when the word was typed in capitals as an
+    acronym is (``EOS``, ``KVs``), else None. ``initials``: a cue word made of other cue
+    words' initials, which only such a typed acronym matches.
+    """
 
     raw: str
     stem: str
     start: int
     end: int
+    acronym: str | None = None
+    initials: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,12 +149,20 @@ def _stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
+def _all_words(text: str) -> list[_Word]:
+    """Every word of ``text``, stopwords included, with its span."""
+    found = []
+    for m in _WORD.finditer(text):
+        lower = m.group().lower()
+        capitals = _ACRONYM.fullmatch(m.group())
+        acronym = capitals.group(1).lower() if capitals and lower not in _SHOUTED else None
+        found.append(_Word(lower, _stem(lower), m.start(), m.end(), acronym))
+    return found
+
+
 def _words(text: str) -> list[_Word]:
     """Content words of ``text`` with their spans; all words if every one is a stopword."""
-    found = [
-        _Word(m.group().lower(), _stem(m.group().lower()), m.start(), m.end())
-        for m in _WORD.finditer(text)
-    ]
+    found = _all_words(text)
     content = [w for w in found if w.raw not in STOPWORDS]
     return content or found
 
@@ -142,6 +173,8 @@ def _exact_only(word: str) -> bool:
 
 def _same_word(cue: _Word, typed: _Word) -> bool:
     """True when ``typed`` is ``cue`` up to inflection or a small typo (rules in the module doc)."""
+    if cue.initials:
+        return typed.acronym == cue.raw
     if cue.stem == typed.stem or cue.raw == typed.raw:
         return True
     if _exact_only(cue.raw) or _exact_only(typed.raw) or cue.raw[0] != typed.raw[0]:
@@ -190,6 +223,34 @@ def _cue_variants(cue_words: list[_Word]) -> list[list[_Word]]:
     return variants
 
 
+def _acronym_variants(cue: str) -> list[list[_Word]]:
+    """The cue with one run of its words replaced by their initials (see the module doc):
+    ``end-of-sequence token`` gives ``[eos, token]``, ``[es, token]``, ``[eost]``..."""
+    every = _all_words(cue)
+    is_content = [w.raw not in STOPWORDS for w in every]
+    variants = []
+    for i, first in enumerate(every):
+        if not is_content[i]:
+            continue
+        for j in range(i + 1, min(i + MAX_ACRONYM, len(every))):
+            if not is_content[j]:
+                continue
+            run = range(i, j + 1)
+            spellings = dict.fromkeys((
+                "".join(every[k].raw[0] for k in run),
+                "".join(every[k].raw[0] for k in run if is_content[k]),
+            ))
+            before = [w for k, w in enumerate(every[:i]) if is_content[k]]
+            after = [w for k, w in enumerate(every[j + 1 :], j + 1) if is_content[k]]
+            if not before and not after:
+                continue  # initials alone collide too often: GPT is not "given previous tokens"
+            for letters in spellings:
+                if len(letters) >= 2 and letters.isalpha():
+                    initials = _Word(letters, letters, first.start, every[j].end, initials=True)
+                    variants.append([*before, initials, *after])
+    return variants
+
+
 def _place(
     options: list[list[_Candidate]], used: frozenset[int], lo: int, hi: int
 ) -> list[_Candidate] | None:
@@ -207,18 +268,24 @@ def _place(
 
 
 def _match_cue(cue_words: list[_Word], candidates: list[_Candidate]) -> tuple[int, int] | None:
-    """Character span of the first place the cue's words occur close together, else None."""
+    """Character span of the tightest place the cue's words occur close together (the
+    earliest of the tightest), else None. Tightest, so that the evidence shown is the
+    phrase that made the point, not a stray word before it."""
     options = [[c for c in candidates if _same_word(w, c.word)] for w in cue_words]
     if not all(options):
         return None
     window = 2 * len(cue_words) + 1
+    best: tuple[int, list[_Candidate]] | None = None  # (width in words - 1, placement)
     # Every match window starts at the position of some candidate of some cue word.
-    starts = sorted({c.first for opts in options for c in opts})
-    for lo in starts:
-        placed = _place(options, frozenset(), lo, lo + window - 1)
-        if placed is not None:
-            return min(c.word.start for c in placed), max(c.word.end for c in placed)
-    return None
+    for lo in sorted({c.first for opts in options for c in opts}):
+        for width in range(window if best is None else best[0]):
+            placed = _place(options, frozenset(), lo, lo + width)
+            if placed is not None:
+                best = (width, placed)
+                break
+    if best is None:
+        return None
+    return min(c.word.start for c in best[1]), max(c.word.end for c in best[1])
 
 
 def covers(answer: str, cue: str) -> bool:
@@ -235,6 +302,11 @@ def _find_cue(cue: str, candidates: list[_Candidate]) -> tuple[int, int] | None:
         span = _match_cue(variant, candidates)
         if span is not None:
             return span
+    if any(c.word.acronym for c in candidates):  # only answers with a capitalised acronym
+        for variant in _acronym_variants(cue):
+            span = _match_cue(variant, candidates)
+            if span is not None:
+                return span
     return None
 
 

@@ -127,3 +127,53 @@ def test_suggestion_thresholds(covered, total, expected):
 
 def test_no_suggestion_without_an_answer():
     assert suggest_rating(0, 4, answered=False) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "cue"),
+    [
+        ("it stops at the EOS token", "end-of-sequence token"),  # initials with the "of"
+        ("it stops at the ES token", "end-of-sequence token"),  # initials of the content words
+        ("the KV cache grows", "key value cache"),
+        ("KVs cache per layer", "key value cache"),  # a plural acronym
+        ("LLM outputs are sampled", "large language model outputs"),
+    ],
+)
+def test_an_acronym_in_capitals_stands_for_the_cue_words_it_abbreviates(answer, cue):
+    assert covers(answer, cue)
+
+
+@pytest.mark.parametrize(
+    ("answer", "cue"),
+    [
+        ("it stops at the eos token", "end-of-sequence token"),  # lower case: may be a word
+        ("it uses EOS", "end-of-sequence token"),  # the acronym alone is not the whole cue
+        ("GPT models", "given previous tokens"),
+        ("each SM runs warps", "small model"),
+        ("does NOT output tokens", "next output tokens"),  # NOT is emphasis, not initials
+        ("the KV store", "key value cache"),  # the other cue word is still needed
+        ("until an end token", "end-of-sequence token"),  # a word missing: the card lists "end token"
+    ],
+)
+def test_acronyms_do_not_match_unrelated_text(answer, cue):
+    assert not covers(answer, cue)
+
+
+def test_the_end_of_generation_point_accepts_end_token_and_eos():
+    from llmconcepts.cardbank.loader import load_bank
+    from llmconcepts.cardbank.model import FacetKind
+
+    facet = load_bank().concept("next-token-prediction").facet(FacetKind.MECHANISM)
+    point = next(p for p in facet.key_points if p.text.startswith("Generation stops"))
+    for answer in ("it loops until an end token", "until the EOS token", "until an end-of-sequence token"):
+        assert grade_answer(answer, [point]).covered == 1, answer
+    assert grade_answer("it appends one token after another", [point]).covered == 0
+
+
+def test_the_evidence_is_the_tightest_phrase_that_matched():
+    # Both "token ... end" (5 words apart) and "end token" (adjacent) match the cue in any
+    # order; the learner is shown the phrase that made the point.
+    answer = "it picks one token and appends it, until an end token"
+    grade = grade_answer(answer, [KeyPoint("Generation stops at an end token", ("end token",))])
+    assert grade.points[0].evidence == "end token"
+    assert answer[grade.points[0].span[0] : grade.points[0].span[1]] == "end token"

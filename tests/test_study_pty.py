@@ -27,7 +27,9 @@ import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 log = db.execute("SELECT card_id, rating, kind FROM review_log ORDER BY id").fetchall()
 due = dict(db.execute("SELECT id, due FROM cards WHERE due IS NOT NULL").fetchall())
-print(json.dumps({"log": log, "due": due}))
+answers = [row[0] for row in db.execute("SELECT answer FROM review_log ORDER BY id")]
+buried = [row[0] for row in db.execute("SELECT id FROM cards WHERE buried_until IS NOT NULL")]
+print(json.dumps({"log": log, "due": due, "answers": answers, "buried": buried}))
 """
 
 
@@ -40,10 +42,10 @@ def study_env(llmc_home):
     return env
 
 
-def spawn_study(env, *args, columns=80):
+def spawn_study(env, *args, columns=80, rows=24):
     child = pexpect.spawn(
         sys.executable, ["-m", "llmconcepts", "study", "--layer", "study-drill", *args],
-        env=env, dimensions=(24, columns), encoding="utf-8", timeout=60,
+        env=env, dimensions=(rows, columns), encoding="utf-8", codec_errors="replace", timeout=60,
     )
     return child
 
@@ -241,4 +243,114 @@ def test_dashboard_after_a_session(study_env):
     board = subprocess.run(run, env=study_env, capture_output=True, text=True, timeout=60).stdout
     assert re.search(r"New today\s+8 available", board)  # 10 - the 2 introduced
     assert re.search(r"Streak\s+1 day\b", board)
-    assert re.search(r"Next due\s+in (<1m|1m) \(", board)  # the Again card's first step
+    # The Again card's first step, a minute away: written as `llmc due` writes it (learner days).
+    when = re.search(r"Next due\s+in (?:<1m|1m) \(((?:today|tomorrow) \d\d:\d\d)\)", board).group(1)
+    due = subprocess.run([*run, "due"], env=study_env, capture_output=True, text=True, timeout=60).stdout
+    assert re.search(rf"Next due\s+in \w+ \({when}\)", due)
+
+
+def test_ctrl_d_after_text_on_the_answer_line_ends_the_session(study_env):
+    # A terminal in line mode needs two Ctrl-D after text; llmc takes the first one.
+    child = spawn_study(study_env)
+    rated = await_card(child)
+    answer(child, "alpha signal")
+    child.send("3")
+    await_card(child)
+    child.send("half an answer")
+    child.sendeof()
+    child.expect_exact("Session ended")
+    child.expect_exact("Ratings saved")
+    assert finish(child) == 0
+    assert read_db(study_env)["log"] == [[rated, 3, "review"]]
+
+
+def test_a_byte_that_is_not_utf8_is_saved_as_a_replacement_character(study_env):
+    # A Latin-1 terminal sends \xe9 for "é": not UTF-8.
+    child = spawn_study(study_env)
+    first = await_card(child)
+    os.write(child.child_fd, b"caf\xe9 alpha signal\r\r")
+    child.expect_exact("q quit")
+    child.send("3")
+    second = await_card(child)
+    answer(child, "beta path")
+    child.send("2")
+    await_card(child)
+    child.sendeof()
+    child.expect_exact("Ratings saved")
+    assert finish(child) == 0
+    db = read_db(study_env)
+    assert db["log"] == [[first, 3, "review"], [second, 2, "review"]]
+    assert db["answers"] == ["caf\N{REPLACEMENT CHARACTER} alpha signal", "beta path"]
+
+
+def test_a_resize_redraws_the_revealed_card_at_the_new_width(study_env):
+    child = spawn_study(study_env, columns=80)
+    await_card(child)
+    before = answer(child, "alpha signal")
+    assert "─" * 80 in before
+    child.setwinsize(24, 60)  # SIGWINCH while the rating key is awaited
+    child.expect_exact("q quit")
+    redrawn = screen_text(child.before).split("\x1b[2J")[-1]  # after the screen was cleared
+    assert "─" * 60 in redrawn and "─" * 61 not in redrawn
+    assert "1 of 4 key points covered · Suggested: 1 Again" in redrawn
+    child.send("3")
+    assert "─" * 61 not in screen_text(child.before)
+    await_card(child)
+    assert "─" * 61 not in screen_text(child.before)  # the next card at 60 columns too
+    child.sendeof()
+    assert finish(child) == 0
+
+
+def test_u_undoes_a_burial_in_the_terminal(study_env):
+    child = spawn_study(study_env)
+    buried = await_card(child)
+    answer(child)
+    child.send("s")
+    await_card(child)
+    assert "Buried Drill" in screen_text(child.before)
+    answer(child)
+    child.send("u")
+    assert await_card(child) == buried
+    assert "Undid the burial of Drill" in screen_text(child.before)
+    answer(child)
+    child.send("4")
+    await_card(child)
+    child.sendeof()
+    assert finish(child) == 0
+    db = read_db(study_env)
+    assert db["log"] == [[buried, 4, "review"]] and db["buried"] == []
+
+
+def _explain_in_less(study_env):
+    """A session whose first card was rated, now in less (the default pager) on the second."""
+    env = dict(study_env)
+    env.pop("PAGER")
+    env.pop("LESS", None)
+    child = spawn_study(env, rows=8)  # short: the explain view needs the pager
+    rated = await_card(child)
+    answer(child, "alpha signal")
+    child.send("1")
+    await_card(child)
+    answer(child)
+    child.send("e")
+    child.expect_exact("Drill ")  # less shows the top of the concept view
+    return child, rated
+
+
+def test_q_leaves_the_pager_and_returns_to_the_card(study_env):
+    child, _ = _explain_in_less(study_env)
+    child.send("q")
+    child.expect_exact("q quit")  # the card's rating row again
+    child.send("3")
+    await_card(child)
+    child.sendeof()
+    assert finish(child) == 0
+    assert len(read_db(study_env)["log"]) == 2
+
+
+def test_ctrl_c_in_the_pager_ends_the_session(study_env):
+    child, rated = _explain_in_less(study_env)
+    child.sendintr()
+    child.expect_exact("Interrupted. 1 rating saved.")
+    assert finish(child) == 130
+    assert read_db(study_env)["log"] == [[rated, 1, "review"]]

@@ -159,3 +159,23 @@ def test_long_header_puts_progress_on_its_own_line_at_60_columns():
     assert all(len(line) <= 60 for line in lines)
     assert any(line.strip() == "Failure mode · relearning" for line in lines)
     assert any(line.strip() == "new 10 · learning 12 · review 200 · done 150" for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("due", "written"),
+    [
+        (NOW + timedelta(hours=5), "in 5h (today 14:30)"),  # NOW is 09:30 UTC, Mon 4 May
+        (NOW.replace(day=5, hour=3, minute=0), "in 18h (today 03:00)"),  # 17.5 h; before the 04:00 rollover
+        (NOW.replace(day=5, hour=10, minute=30), "in 1d (tomorrow 10:30)"),  # 25 h
+        (NOW.replace(day=7, hour=8, minute=0), "in 3d (Thu 7 May 08:00)"),  # 70.5 h = 2.9 days
+        (NOW - timedelta(minutes=1), "now"),
+        (None, "nothing scheduled"),
+    ],
+)
+def test_the_dashboard_writes_next_due_in_learner_days(due, written):
+    from datetime import timezone
+
+    from llmconcepts.scheduling.day import LearnerClock
+    from llmconcepts.ui.dashboard import next_due_text
+
+    assert next_due_text(due, NOW, LearnerClock(timezone.utc, 4)) == written

@@ -118,3 +118,18 @@ def test_limit_reached_is_reported():
         assert session.next_card(NOW) is None
         outlook = session.outlook(NOW)
     assert outlook.limit == 1 and outlook.limit_reached
+
+
+def test_limit_counts_cards_and_their_learning_steps_still_come_back():
+    # --limit 1 (docs/study.md): one card taken up; with the default steps "1m 10m" it is
+    # rated Again (1 minute), Good (10 minutes), Good (graduates): 3 ratings, 1 card.
+    with open_session(SessionOptions(limit=1), NOW, bank=BANK) as session:
+        shown = []
+        when = NOW
+        for rating in (1, 3, 3):
+            card = session.next_card(when)
+            shown.append(card.card_id)
+            session.rate(card.card_id, rating, when)
+            when += timedelta(minutes=1)
+        assert session.next_card(when + timedelta(minutes=30)) is None
+        assert len(set(shown)) == 1 and session.summary(when).ratings_saved == 3

@@ -27,7 +27,10 @@ def study(
         help="At most N new cards in this session (within today's new-card limit).",
     ),
     limit: Optional[int] = typer.Option(
-        None, "--limit", min=1, metavar="N", help="Stop after N cards in this session."
+        None, "--limit", min=1, metavar="N",
+        help="Take up at most N different cards in this session. As in Anki, the limit counts "
+        "cards, not ratings: learning steps of cards already taken up still come back, so a card "
+        "rated Again is shown again and there can be more ratings than N.",
     ),
     review_only: bool = typer.Option(False, "--review-only", help="Only cards already learnt; no new ones."),
     cram: bool = typer.Option(
@@ -41,8 +44,9 @@ def study(
 ) -> None:
     """Study the cards due today: type what you recall, see what you covered, rate 1-4.
 
-    Keys after the answer is shown: 1-4 rate, Enter takes the suggestion, u undo,
-    e explain, s bury until tomorrow, q quit. Ctrl-C ends the session keeping every rating.
+    Keys after the answer is shown: 1-4 rate, Enter takes the suggestion, u undo the
+    last rating or burial, e explain, s bury until tomorrow, q quit. Ctrl-C or Ctrl-D
+    ends the session at any point, keeping every rating.
     """
     if not plain and not sys.stdin.isatty():
         raise LlmcError(NO_TERMINAL)
