@@ -119,11 +119,28 @@ def test_retries_needed_by_hand():
 
 
 def test_perfect_and_hopeless_steps():
-    perfect = results(agent_failures(step_success=1.0))
-    assert perfect["success"] == 1.0 and perfect["max_steps"] == math.inf and perfect["retries_needed"] == 0
+    # p = 1: every run succeeds, so no run length is too long (no finite value, said so);
+    # p = 0: no number of retries helps.
+    perfect_calc = agent_failures(step_success=1.0)
+    perfect = results(perfect_calc)
+    assert perfect["success"] == 1.0 and perfect["max_steps"] is None and perfect["retries_needed"] == 0
+    assert perfect_calc.results["max_steps"].display == "no limit (every step succeeds)"
+    assert perfect_calc.to_json_dict()["results"]["max_steps"] == {
+        "value": None, "unit": "steps", "note": "no limit: every step succeeds"}
     hopeless = results(agent_failures(step_success=0.0, retries=3))
     assert hopeless["success_with_retries"] == 0.0
-    assert hopeless["max_steps"] == 0 and hopeless["retries_needed"] == math.inf
+    assert hopeless["max_steps"] == 0 and hopeless["retries_needed"] is None
+
+
+def test_retries_needed_for_a_tiny_step_success():
+    # p = 1e-300, n = 10, target 0.9: each step needs 1 - 0.9^(1/10) = 0.010481 failure at most,
+    # (1 - p)^(r+1) <= 0.010481 -> r + 1 >= ln(0.010481) / ln(1 - 1e-300) = 4.558 / 1e-300.
+    # (1 - 1e-300 rounds to 1.0, so computing ln(1 - p) directly divided by zero.)
+    out = results(agent_failures(step_success=1e-300, steps=10, retries=1, target=0.9))
+    assert out["retries_needed"] == pytest.approx(-math.log(1 - 0.9 ** 0.1) / 1e-300, rel=1e-9)
+    assert out["success"] == 0.0
+    # one retry: 1 - (1 - p)^2 = 2p - p^2 = 2e-300 (not 0: 1 - p must not be rounded to 1 first)
+    assert out["step_with_retries"] == pytest.approx(2e-300)
 
 
 def test_success_chart_decays_with_steps():

@@ -63,10 +63,13 @@ def test_mrr_over_three_queries():
 
 
 def test_a_query_without_relevant_documents():
-    out = results(rag_evaluation(relevances=((0.0, 0.0, 0.0),), k=3))
+    # recall = 0 hits / 0 relevant and nDCG = 0 / IDCG 0: both 0 / 0, so no value at all
+    calc = rag_evaluation(relevances=((0.0, 0.0, 0.0),), k=3)
+    out = results(calc)
     assert out["precision_at_k"] == 0.0
     assert out["mrr"] == 0.0
-    assert math.isnan(out["recall_at_k"]) and math.isnan(out["ndcg_at_k"])
+    assert out["recall_at_k"] is None and out["ndcg_at_k"] is None
+    assert calc.results["recall_at_k"].display == "undefined (no relevant documents)"
 
 
 def test_undefined_recall_is_skipped_in_the_mean():
@@ -96,10 +99,18 @@ def test_threshold_two():
     assert out["recall_at_k"] == 1.0
 
 
-def test_json_turns_undefined_metrics_into_nan_strings():
+def test_json_reports_undefined_metrics_as_null_with_a_note():
     payload = rag_evaluation(relevances=((0.0,),), k=1).to_json_dict()
-    assert payload["results"]["recall_at_k"]["value"] == "nan"
+    assert payload["results"]["recall_at_k"] == {"value": None, "unit": "fraction",
+                                                 "note": "undefined: no relevant documents"}
     json.dumps(payload, allow_nan=False)
+
+
+def test_per_query_ndcg_marks_the_undefined_query():
+    # query 1 has only zero grades (IDCG 0); query 2 is ideal already: nDCG 1
+    calc = rag_evaluation(relevances=((0.0, 0.0), (2.0, 1.0)), k=2)
+    assert results(calc)["per_query_ndcg"] == [None, 1.0]
+    assert calc.results["per_query_ndcg"].display == "undefined, 1"
 
 
 @pytest.mark.parametrize("assignments, fragment", [

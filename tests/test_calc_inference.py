@@ -53,7 +53,8 @@ def test_moe_preset_uses_active_parameters():
     assert calc.inputs["params"].value == 12_879_925_248
 
 
-@pytest.mark.parametrize("assignment, problem", [("utilization=1.5", "must be in"), ("utilization=0", "must be in"),
+@pytest.mark.parametrize("assignment, problem", [("utilization=1.5", "greater than 0 and at most 1"),
+                                                 ("utilization=0", "greater than 0 and at most 1"),
                                                  ("bandwidth=fast", "bad value for bandwidth"),
                                                  ("prompt=10", "unknown input")])
 def test_ttft_bad_input(assignment, problem):

@@ -68,7 +68,7 @@ def test_chart_is_kv_bytes_against_context():
 
 @pytest.mark.parametrize(
     "assignment, problem",
-    [("tokens=abc", "bad value for tokens"), ("layers=0", "greater than 0"), ("tokens=1.5", "whole number"),
+    [("tokens=abc", "bad value for tokens"), ("layers=0", "between 1 and 10,000"), ("tokens=1.5", "whole number"),
      ("dtype=fp7", "unknown dtype"), ("gpu_memory=lots", "bad value for gpu_memory"), ("heads=8", "unknown input"),
      ("tokens", "is not NAME=VALUE"), ("model=gpt-5", "unknown model preset")],
 )
@@ -121,7 +121,8 @@ def test_smaller_groups_round_more_finely():
 
 @pytest.mark.parametrize(
     "assignment, problem",
-    [("group_size=100", "must divide cols"), ("bits=0", "between 0 and 64"), ("params=-1", "bad value for params"),
+    [("group_size=100", "must divide cols"), ("bits=0", "greater than 0 and at most 64"),
+     ("params=-1", "bad value for params"), ("rows=2048", "at most 1,048,576 weights"),
      ("seed=x", "bad value for seed"), ("gpu=1", "unknown input")],
 )
 def test_quantization_bad_input(assignment, problem):

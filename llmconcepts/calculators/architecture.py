@@ -11,10 +11,17 @@ import numpy as np
 
 from llmconcepts.calculators.base import (
     DTYPE_BYTES,
+    HEAD_DIM,
+    HEADS,
+    LAYERS,
+    VOCAB,
+    WIDTH,
     Calculation,
     CalculatorSpec,
+    Each,
     InputSpec,
     Quantity,
+    Range,
     Step,
     bytes_quantity,
     count_input,
@@ -34,6 +41,10 @@ MIXTRAL_2024 = ("Jiang et al. 2024, 'Mixtral of Experts', arXiv:2401.04088, sect
                 "routing; 47B parameters, 13B active per token)")
 KAPLAN_2020 = ("Kaplan et al. 2020, 'Scaling Laws for Neural Language Models', arXiv:2001.08361, section 2.1 "
                "(forward pass ~ 2N FLOPs per token)")
+
+#: Experts per MoE layer: Mixtral has 8, fine-grained designs about a million (He 2024,
+#: 'Mixture of A Million Experts', arXiv:2407.04153); ten times that is the bound.
+EXPERTS = Range(1, 1e7)
 
 #: Per-element operations, counted as in the docstring of :func:`layer_normalization`.
 LAYERNORM_OPS_PER_ELEMENT = 7
@@ -117,9 +128,10 @@ LAYER_NORMALIZATION = CalculatorSpec(
     concept="layer-normalization",
     function=layer_normalization,
     inputs=(
-        InputSpec("values", "", (1.0, 2.0, 3.0, 4.0), "the vector, comma-separated", parse_number_list),
-        number_input("eps", "", 1e-5, "stabiliser inside the square root"),
-        count_input("d_model", "dims", PRESETS["llama-2-7b"].hidden, "model width, for ops per token"),
+        InputSpec("values", "", (1.0, 2.0, 3.0, 4.0), "the vector, comma-separated", parse_number_list,
+                  Each(Range(-1e30, 1e30))),
+        number_input("eps", "", 1e-5, "stabiliser inside the square root", Range(0, 1, low_open=True)),
+        count_input("d_model", "dims", PRESETS["llama-2-7b"].hidden, "model width, for ops per token", WIDTH),
     ),
     preset_fields={"hidden": "d_model"},
 )
@@ -199,15 +211,15 @@ MIXTURE_OF_EXPERTS = CalculatorSpec(
     concept="mixture-of-experts",
     function=mixture_of_experts,
     inputs=(
-        count_input("layers", "layers", PRESETS["mixtral-8x7b"].layers, "transformer blocks"),
-        count_input("hidden", "dims", PRESETS["mixtral-8x7b"].hidden, "model width"),
-        count_input("intermediate", "dims", PRESETS["mixtral-8x7b"].intermediate, "FFN width of one expert"),
-        count_input("n_heads", "heads", PRESETS["mixtral-8x7b"].n_heads, "query heads"),
-        count_input("kv_heads", "heads", PRESETS["mixtral-8x7b"].n_kv_heads, "key/value heads"),
-        count_input("head_dim", "dims", PRESETS["mixtral-8x7b"].head_dim, "dimension of one head"),
-        count_input("vocab", "tokens", PRESETS["mixtral-8x7b"].vocab, "vocabulary size"),
-        count_input("experts", "experts", 8, "experts per MoE layer"),
-        count_input("experts_per_token", "experts", 2, "experts each token is routed to (top-k)"),
+        count_input("layers", "layers", PRESETS["mixtral-8x7b"].layers, "transformer blocks", LAYERS),
+        count_input("hidden", "dims", PRESETS["mixtral-8x7b"].hidden, "model width", WIDTH),
+        count_input("intermediate", "dims", PRESETS["mixtral-8x7b"].intermediate, "FFN width of one expert", WIDTH),
+        count_input("n_heads", "heads", PRESETS["mixtral-8x7b"].n_heads, "query heads", HEADS),
+        count_input("kv_heads", "heads", PRESETS["mixtral-8x7b"].n_kv_heads, "key/value heads", HEADS),
+        count_input("head_dim", "dims", PRESETS["mixtral-8x7b"].head_dim, "dimension of one head", HEAD_DIM),
+        count_input("vocab", "tokens", PRESETS["mixtral-8x7b"].vocab, "vocabulary size", VOCAB),
+        count_input("experts", "experts", 8, "experts per MoE layer (fine-grained MoEs use ~1M)", EXPERTS),
+        count_input("experts_per_token", "experts", 2, "experts each token is routed to (top-k)", EXPERTS),
         InputSpec("tied_embeddings", "", False, "share input and output embeddings", parse_bool),
         dtype_input("dtype", "bf16", "weight dtype"),
     ),

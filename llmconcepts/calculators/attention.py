@@ -14,10 +14,18 @@ import math
 import numpy as np
 
 from llmconcepts.calculators.base import (
+    BATCH,
+    CONTEXT_TOKENS,
     DTYPE_BYTES,
+    HEAD_DIM,
+    HEADS,
+    LAYERS,
+    SEED,
+    WIDTH,
     Calculation,
     CalculatorSpec,
     Quantity,
+    Range,
     Step,
     bytes_quantity,
     count_input,
@@ -45,6 +53,19 @@ _LLAMA_2_7B = PRESETS["llama-2-7b"]
 #: Rows per chunk when sampling q.k, so 100k samples never hold 100k x d_k doubles at once.
 _CHUNK = 8192
 
+#: Most q.k pairs sampled, and most products q_i k_i (samples x d_k): a million pairs estimate
+#: a variance to about 0.3%, and 2^23 products answer well within a second.
+MAX_SAMPLES = 1_000_000
+MAX_SAMPLED_PRODUCTS = 2**23
+#: Pairs sampled by default: 100k (variance within about 1%), fewer for d_k above 83 so the
+#: products stay within MAX_SAMPLED_PRODUCTS (65,536 pairs at d_k = 128).
+DEFAULT_SAMPLES = 100_000
+
+
+def default_samples(d_k: int) -> int:
+    """min(100k, 2^23 // d_k): the q.k pairs sampled when ``samples`` is not given."""
+    return min(DEFAULT_SAMPLES, MAX_SAMPLED_PRODUCTS // d_k)
+
 
 def _softmax_rows(scores: np.ndarray) -> np.ndarray:
     shifted = scores - scores.max(axis=1, keepdims=True)
@@ -70,7 +91,7 @@ def _sharpness(scores: np.ndarray) -> tuple[float, float]:
     return float(weights.max(axis=1).mean()), float(entropy.mean())
 
 
-def self_attention(d_k: int, samples: int, keys: int, seq_len: int, heads: int, batch: int, dtype: str,
+def self_attention(d_k: int, samples: int | None, keys: int, seq_len: int, heads: int, batch: int, dtype: str,
                    seed: int) -> Calculation:
     """Why scores are scaled by 1/sqrt(d_k), and what the N x N score matrix costs.
 
@@ -78,30 +99,42 @@ def self_attention(d_k: int, samples: int, keys: int, seq_len: int, heads: int, 
     0 and variance d_k; dividing by sqrt(d_k) brings the variance back to 1.
     Unscaled, the softmax over a row of ``keys`` scores concentrates on the
     largest one (weights near one-hot, small gradients). Measured here on
-    seeded samples::
+    seeded samples (the softmax rows are the same sampled scores, ``keys`` to a row)::
 
         Var(q.k) ~ d_k          Var(q.k / sqrt(d_k)) ~ 1
         sharpness = mean max softmax weight, entropy (nats; uniform = ln keys)
         score_matrix_bytes = batch x heads x seq_len^2 x bytes_per_value
 
     Args:
-        d_k: key/query dimension; samples: q.k pairs for the variances;
-        keys: keys per softmax row (rows = samples // keys, at least 1);
+        d_k: key/query dimension; samples: q.k pairs for the variances
+            (samples x d_k at most MAX_SAMPLED_PRODUCTS; None = :func:`default_samples`);
+        keys: keys per softmax row (rows = samples // keys; keys <= samples);
         seq_len, heads, batch, dtype: the score matrix materialised by a
             standard (non-tiled) attention of one layer.
         seed: random seed (same seed, same numbers).
 
     Returns variances (dimensionless), sharpness figures, and bytes.
+    Raises CalculatorInputError when keys exceeds samples or samples x d_k
+    exceeds MAX_SAMPLED_PRODUCTS.
 
     Source: Vaswani et al. 2017, section 3.2.1 and footnote 4.
     """
+    if samples is None:
+        samples = default_samples(d_k)
+    if keys > samples:
+        raise CalculatorInputError(f"keys ({keys}) cannot exceed samples ({samples}): each softmax row is "
+                                   "keys of the sampled scores")
+    if samples * d_k > MAX_SAMPLED_PRODUCTS:
+        raise CalculatorInputError(
+            f"samples x d_k ({format_number(samples)} x {format_number(d_k)}) must be at most "
+            f"{MAX_SAMPLED_PRODUCTS:,} products; lower samples (the variance is already stable at 100k)")
     rng = np.random.default_rng(seed)
     dots = _dot_samples(rng, samples, d_k)
     scale = math.sqrt(d_k)
     var_unscaled = float(dots.var())
     var_scaled = float((dots / scale).var())
-    rows = max(1, samples // keys)
-    scores = _dot_samples(rng, rows * keys, d_k).reshape(rows, keys)
+    rows = samples // keys
+    scores = dots[: rows * keys].reshape(rows, keys)
     max_unscaled, entropy_unscaled = _sharpness(scores)
     max_scaled, entropy_scaled = _sharpness(scores / scale)
     uniform_entropy = math.log(keys)
@@ -156,14 +189,15 @@ SELF_ATTENTION = CalculatorSpec(
     concept="self-attention",
     function=self_attention,
     inputs=(
-        count_input("d_k", "dims", 64, "query/key dimension (Vaswani et al. base model: 64)"),
-        count_input("samples", "pairs", 100_000, "random q.k pairs for the variance"),
-        count_input("keys", "keys", 32, "keys in each softmax row"),
-        count_input("seq_len", "tokens", 4096, "sequence length N of the score matrix"),
-        count_input("heads", "heads", 1, "heads whose score matrices are stored"),
-        count_input("batch", "sequences", 1, "sequences in the batch"),
+        count_input("d_k", "dims", 64, "query/key dimension (Vaswani et al. base model: 64)", HEAD_DIM),
+        count_input("samples", "pairs", None, "random q.k pairs for the variance (samples x d_k <= 2^23)",
+                    Range(1, MAX_SAMPLES), default_text="min(100k, 2^23/d_k)"),
+        count_input("keys", "keys", 32, "keys in each softmax row (<= samples)", Range(1, MAX_SAMPLES)),
+        count_input("seq_len", "tokens", 4096, "sequence length N of the score matrix", CONTEXT_TOKENS),
+        count_input("heads", "heads", 1, "heads whose score matrices are stored", HEADS),
+        count_input("batch", "sequences", 1, "sequences in the batch", BATCH),
         dtype_input("dtype", "fp16", "dtype of the score matrix"),
-        count_input("seed", "", 0, "random seed", allow_zero=True),
+        count_input("seed", "", 0, "random seed", SEED),
     ),
     preset_fields={"head_dim": "d_k", "n_heads": "heads", "context": "seq_len"},
 )
@@ -239,7 +273,7 @@ MQA_GQA = CalculatorSpec(
     concept="mqa-gqa",
     function=mqa_gqa,
     inputs=(
-        count_input("n_heads", "heads", _LLAMA_2_70B.n_heads, "query heads per layer"),
+        count_input("n_heads", "heads", _LLAMA_2_70B.n_heads, "query heads per layer", HEADS),
         *kv_shape_inputs(_LLAMA_2_70B, "key/value heads per layer (GQA)"),
     ),
     preset_fields={"layers": "layers", "n_heads": "n_heads", "n_kv_heads": "kv_heads", "head_dim": "head_dim"},
@@ -321,11 +355,11 @@ MULTI_HEAD_ATTENTION = CalculatorSpec(
     concept="multi-head-attention",
     function=multi_head_attention,
     inputs=(
-        count_input("d_model", "dims", _LLAMA_2_7B.hidden, "model width"),
-        count_input("n_heads", "heads", _LLAMA_2_7B.n_heads, "query heads"),
-        count_input("kv_heads", "heads", None, "key/value heads", default_text="= n_heads"),
-        count_input("seq_len", "tokens", 4096, "sequence length N"),
-        count_input("layers", "layers", _LLAMA_2_7B.layers, "transformer blocks"),
+        count_input("d_model", "dims", _LLAMA_2_7B.hidden, "model width", WIDTH),
+        count_input("n_heads", "heads", _LLAMA_2_7B.n_heads, "query heads", HEADS),
+        count_input("kv_heads", "heads", None, "key/value heads", HEADS, default_text="= n_heads"),
+        count_input("seq_len", "tokens", 4096, "sequence length N", CONTEXT_TOKENS),
+        count_input("layers", "layers", _LLAMA_2_7B.layers, "transformer blocks", LAYERS),
     ),
     preset_fields={"hidden": "d_model", "n_heads": "n_heads", "n_kv_heads": "kv_heads", "layers": "layers"},
 )
@@ -427,11 +461,12 @@ ROPE = CalculatorSpec(
     concept="rope",
     function=rope,
     inputs=(
-        count_input("head_dim", "dims", 128, "dimension of one head (even)"),
-        number_input("base", "", 10000.0, "RoPE base (RoFormer 10000; Llama 3 500000)"),
-        count_input("context", "tokens", 4096, "trained context length"),
-        count_input("offset", "tokens", 5, "position offset m - n for the check", allow_zero=True),
-        count_input("seed", "", 0, "random seed of q and k", allow_zero=True),
+        count_input("head_dim", "dims", 128, "dimension of one head (even)", HEAD_DIM),
+        number_input("base", "", 10000.0, "RoPE base (RoFormer 10000; Llama 3 500000)",
+                     Range(1, 1e12, low_open=True)),
+        count_input("context", "tokens", 4096, "trained context length", CONTEXT_TOKENS),
+        count_input("offset", "tokens", 5, "position offset m - n for the check", Range(0, CONTEXT_TOKENS.high)),
+        count_input("seed", "", 0, "random seed of q and k", SEED),
     ),
     preset_fields={"head_dim": "head_dim", "rope_base": "base", "context": "context"},
 )

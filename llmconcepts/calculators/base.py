@@ -14,6 +14,7 @@ registry of specs is ``llmconcepts.calculators.registry``.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
@@ -37,9 +38,31 @@ class Quantity:
     value: Any
     unit: str = ""
     display: str | None = None
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"value": jsonable(self.value), "unit": self.unit}
+        data = {"value": jsonable(self.value), "unit": self.unit}
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
+def undefined(unit: str, reason: str) -> Quantity:
+    """A result with no value, e.g. recall when no document is relevant (0 / 0).
+
+    ``--json`` shows ``"value": null`` with ``"note": "undefined: <reason>"``; the
+    screen shows "undefined (<reason>)". Never a bare nan.
+    """
+    return Quantity(None, unit, f"undefined ({reason})", f"undefined: {reason}")
+
+
+def unlimited(unit: str, reason: str) -> Quantity:
+    """A result with no finite bound, e.g. the longest run when every step succeeds.
+
+    ``--json`` shows ``"value": null`` with ``"note": "no limit: <reason>"``; the
+    screen shows "no limit (<reason>)". Never a bare inf.
+    """
+    return Quantity(None, unit, f"no limit ({reason})", f"no limit: {reason}")
 
 
 @dataclass(frozen=True)
@@ -117,9 +140,11 @@ class Calculation:
 
 
 def jsonable(value: Any) -> Any:
-    """Numpy scalars/arrays and tuples -> plain Python; non-finite floats -> None... or strings.
+    """Numpy scalars/arrays and tuples -> plain Python; non-finite floats -> None.
 
-    JSON has no inf/nan: they become the strings "inf", "-inf", "nan".
+    JSON has no inf/nan, and a string where a number belongs misleads a reader, so a
+    value without a finite number is null (calculators attach a note saying why:
+    :func:`undefined`, :func:`unlimited`).
     """
     try:
         import numpy as np
@@ -133,11 +158,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
         return value
     if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return value
+        return value if math.isfinite(value) else None
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -150,37 +171,62 @@ def jsonable(value: Any) -> Any:
 
 _SUFFIXES = {"k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12, "p": 1e15}
 
+#: A comma inside a number is accepted only as a thousands separator: 1,000 or 12,345,678.5.
+#: (A pattern string: re compiles and caches it on first use, not on every lookup's import.)
+_THOUSANDS = r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?"
+
+#: Most entries a list input takes (a list is typed on the command line; this bounds the work).
+MAX_LIST_ENTRIES = 10_000
+
+_NUMBER_HINT = "not a number; use e.g. 4096, 100k, 1.5M, 70B, 1e-3, 1,000,000"
+
+
+def _plain_float(raw: str) -> float:
+    """float() of a number without suffix, commas only as thousands separators, finite."""
+    if "," in raw:
+        if not re.fullmatch(_THOUSANDS, raw):
+            raise ValueError("a comma only separates thousands, as in 1,000,000; write decimals with '.'")
+        raw = raw.replace(",", "")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(_NUMBER_HINT) from None
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
 
 def parse_number(text: str) -> float:
-    """'100k' -> 100000.0, '1.5M' -> 1.5e6, '70B' -> 7e10, '1e-3', '0.9', '1_000'.
+    """'100k' -> 100000.0, '1.5M' -> 1.5e6, '70B' -> 7e10, '1e-3', '0.9', '1_000', '1,000,000'.
 
     Suffixes (case-insensitive): k = 1e3, M = 1e6, G or B = 1e9 (B as in "70B
-    parameters"), T = 1e12, P = 1e15 ("1P" FLOP/s). Raises ValueError on anything else.
+    parameters"), T = 1e12, P = 1e15 ("1P" FLOP/s). A comma is a thousands
+    separator only where it groups digits by three ('1,0' is an error, not 10).
+    Raises ValueError on anything else, and "must be a finite number" for inf,
+    nan or a value that overflows a float ('1e400').
     """
-    raw = text.strip().replace("_", "").replace(",", "")
+    raw = text.strip()
     if not raw:
         raise ValueError("empty value")
     factor = 1.0
     last = raw[-1].lower()
-    if last in _SUFFIXES and not raw.lower().endswith("e"):
+    if last in _SUFFIXES and raw[:-1].strip():
         factor = _SUFFIXES[last]
-        raw = raw[:-1]
-    try:
-        value = float(raw) * factor
-    except ValueError:
-        raise ValueError("not a number; use e.g. 4096, 100k, 1.5M, 70B, 1e-3") from None
-    if math.isnan(value):
-        raise ValueError("not a number")
+        raw = raw[:-1].strip()
+    value = _plain_float(raw) * factor
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
     return value
 
 
 def parse_count(text: str) -> int:
     """A whole, non-negative count: '100k' -> 100000, '4096', '1.5M' -> 1500000.
 
-    Raises ValueError for fractions (after the suffix is applied) and negatives.
+    Raises ValueError for non-finite values, fractions (after the suffix is
+    applied) and negatives.
     """
     value = parse_number(text)
-    if math.isinf(value) or value != int(value):
+    if value != int(value):
         raise ValueError("must be a whole number")
     if value < 0:
         raise ValueError("must not be negative")
@@ -188,39 +234,71 @@ def parse_count(text: str) -> int:
 
 
 _BYTE_PREFIXES = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12, "p": 1e15}
+_SIZE_HINT = "use a size like 80GB, 80GiB, 512MiB or 8e10"
+
+#: A byte size typed without a unit counts bytes; below an input's smallest plausible size it
+#: is taken for a slip (gpu_memory=80 meaning 80 GB), and the parser asks for the unit instead
+#: of computing with 80 bytes. 1 MiB unless the input says otherwise.
+BARE_BYTES_MINIMUM = 2**20
 
 
-def parse_bytes(text: str) -> float:
-    """A size in bytes: '80GB' -> 8e10, '80GiB' -> 85899345920.0, '24G' -> 2.4e10, '512MiB', '1.5e10'.
+def parse_size(text: str) -> tuple[float, bool]:
+    """A size in bytes and whether the text named a unit: '80GB' -> (8e10, True), '8e10' -> (8e10, False).
 
-    Decimal prefixes (kB, MB, GB, TB; also a bare k/M/G/T) are powers of 1000,
-    binary ones (KiB, MiB, GiB, TiB) powers of 1024. A trailing 'B' means bytes
-    here, never billions. A trailing '/s' is accepted, so rates use it too
-    ('3.35TB/s' -> 3.35e12 bytes per second). Raises ValueError on anything else
-    or on a negative size.
+    Decimal prefixes (kB, MB, GB, TB, PB; also a bare k/M/G/T/P) are powers of 1000,
+    binary ones (KiB, MiB, GiB, TiB, PiB) powers of 1024. A trailing 'B' means
+    bytes here, never billions. A trailing '/s' is accepted, so rates use it too
+    ('3.35TB/s' -> 3.35e12 bytes per second). Raises ValueError on anything else,
+    on a negative size and on a non-finite one.
     """
-    raw = text.strip().replace("_", "").replace(",", "")
+    raw = text.strip()
     if raw.lower().endswith("/s"):
         raw = raw[:-2].rstrip()
+    has_unit = raw[-1:].isalpha()
     if raw[-1:] in {"B", "b"}:
         raw = raw[:-1]
     binary = raw[-1:] in {"i", "I"}
     if binary:
         raw = raw[:-1]
     prefix = raw[-1:].lower() if raw[-1:].isalpha() else ""
-    if prefix and prefix not in _BYTE_PREFIXES:
-        raise ValueError("use a size like 80GB, 80GiB, 512MiB or 8e10")
+    if (prefix and prefix not in _BYTE_PREFIXES) or (binary and not prefix):
+        raise ValueError(_SIZE_HINT)
     number = raw[: len(raw) - len(prefix)].strip()
-    if binary and not prefix:
-        raise ValueError("use a size like 80GB, 80GiB, 512MiB or 8e10")
     factor = 1024.0 ** ("kmgtp".index(prefix) + 1) if binary else _BYTE_PREFIXES[prefix]
     try:
-        value = float(number) * factor
-    except ValueError:
-        raise ValueError("use a size like 80GB, 80GiB, 512MiB or 8e10") from None
-    if math.isnan(value) or math.isinf(value) or value < 0:
+        value = _plain_float(number) * factor
+    except ValueError as exc:
+        raise ValueError(_SIZE_HINT if str(exc) == _NUMBER_HINT else str(exc)) from None
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if value < 0:
         raise ValueError("must be a finite size of at least 0 bytes")
-    return value
+    return value, has_unit
+
+
+def parse_bytes(text: str) -> float:
+    """A size in bytes: '80GB' -> 8e10, '80GiB' -> 85899345920.0, '512MiB', '1.5e10' (see :func:`parse_size`)."""
+    return parse_size(text)[0]
+
+
+def size_parser(name: str, unit_hint: str, bare_minimum: float = BARE_BYTES_MINIMUM) -> Callable[[str], float]:
+    """The parser of a byte-size input: :func:`parse_size`, refusing a bare number below ``bare_minimum``.
+
+    A bare number counts bytes (as ``--json`` prints them), so ``gpu_memory=80``
+    would mean 80 bytes; below ``bare_minimum`` the error suggests the unit
+    instead (``did you mean gpu_memory=80GB?``, ``unit_hint`` = "GB").
+    """
+
+    def parse(text: str) -> float:
+        value, has_unit = parse_size(text)
+        if not has_unit and value < bare_minimum:
+            typed, unit = text.strip(), "bytes/s" if unit_hint.endswith("/s") else "bytes"
+            raise ValueError(f"a bare number counts {unit}, and {typed} {unit} is too small for {name}; "
+                             f"did you mean {name}={typed}{unit_hint}? Sizes take a unit: B, kB, MB, GB, TB, "
+                             "KiB, MiB, GiB, TiB")
+        return value
+
+    return parse
 
 
 #: Bytes per stored value for each dtype name (fp8/int8 = 1 byte, int4 = half a byte).
@@ -247,20 +325,34 @@ def parse_dtype(text: str) -> str:
     return key
 
 
-def parse_number_list(text: str) -> tuple[float, ...]:
-    """'3,2,1,0.5,-1' (commas or spaces) -> (3.0, 2.0, 1.0, 0.5, -1.0)."""
-    parts = [p for p in text.replace(",", " ").split() if p]
+def list_items(text: str, separators: str = ",") -> list[str]:
+    """The non-empty items of a typed list, split at any of ``separators`` and spaces.
+
+    Raises ValueError for an empty list or more than :data:`MAX_LIST_ENTRIES` items.
+    """
+    for separator in separators:
+        text = text.replace(separator, " ")
+    parts = text.split()
     if not parts:
         raise ValueError("empty list")
-    return tuple(parse_number(p) for p in parts)
+    if len(parts) > MAX_LIST_ENTRIES:
+        raise ValueError(f"at most {MAX_LIST_ENTRIES:,} entries, got {len(parts):,}")
+    return parts
+
+
+def parse_number_list(text: str) -> tuple[float, ...]:
+    """'3,2,1,0.5,-1' (commas or spaces) -> (3.0, 2.0, 1.0, 0.5, -1.0)."""
+    return tuple(parse_number(p) for p in list_items(text))
 
 
 def parse_word_list(text: str) -> tuple[str, ...]:
     """'d1,d2,d3' -> ('d1', 'd2', 'd3')."""
-    parts = tuple(p.strip() for p in text.split(",") if p.strip())
+    parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
         raise ValueError("empty list")
-    return parts
+    if len(parts) > MAX_LIST_ENTRIES:
+        raise ValueError(f"at most {MAX_LIST_ENTRIES:,} entries, got {len(parts):,}")
+    return tuple(parts)
 
 
 def parse_bool(text: str) -> bool:
@@ -270,6 +362,132 @@ def parse_bool(text: str) -> bool:
     if key in {"0", "false", "no", "off"}:
         return False
     raise ValueError("expected true or false")
+
+
+# ---------------------------------------------------------------------------
+# Ranges: every numeric input has one, checked when the value is parsed.
+
+
+class Range:
+    """The realistic values of a numeric input: low <= value <= high (either end may be open).
+
+    A Range is an input's ``check``: called with a parsed value it returns None or
+    the problem ("must be between 1 and 10,000"); :attr:`text` documents it in the
+    list of valid inputs ("1 to 10,000"). ``unit="bytes"`` prints the bounds as sizes.
+    (A plain class: a dataclass would cost start-up time on every lookup.)
+    """
+
+    __slots__ = ("low", "high", "low_open", "high_open", "unit")
+
+    def __init__(self, low: float, high: float, *, low_open: bool = False, high_open: bool = False,
+                 unit: str = "") -> None:
+        self.low, self.high, self.low_open, self.high_open, self.unit = low, high, low_open, high_open, unit
+
+    def __contains__(self, value: float) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def __call__(self, value: float) -> str | None:
+        return None if value in self else f"must be {self.problem_text()}"
+
+    def problem_text(self) -> str:
+        low, high = format_bound(self.low, self.unit), format_bound(self.high, self.unit)
+        if self.low_open and self.high_open:
+            return f"strictly between {low} and {high}"
+        if self.low_open:
+            return f"greater than {low} and at most {high}"
+        if self.high_open:
+            return f"at least {low} and less than {high}"
+        return f"between {low} and {high}"
+
+    @property
+    def text(self) -> str:
+        low, high = format_bound(self.low, self.unit), format_bound(self.high, self.unit)
+        return f"{'>' if self.low_open else ''}{low} to {'<' if self.high_open else ''}{high}"
+
+    def __repr__(self) -> str:
+        return f"Range({self.text})"
+
+
+class Each:
+    """The check of a list input: every entry (of a flat or nested list) passes ``check``.
+
+    ``check`` is usually a :class:`Range`, whose text then documents the list's range.
+    """
+
+    __slots__ = ("check",)
+
+    def __init__(self, check: Callable[[Any], str | None]) -> None:
+        self.check = check
+
+    def __call__(self, values: Any) -> str | None:
+        for value in _flatten(values):
+            if problem := self.check(value):
+                return f"every entry {problem} (got {format_number(value)})"
+        return None
+
+    @property
+    def text(self) -> str:
+        inner = getattr(self.check, "text", "")
+        return f"each {inner}" if inner else ""
+
+
+def _flatten(values: Any) -> Any:
+    for value in values:
+        if isinstance(value, (tuple, list)):
+            yield from _flatten(value)
+        else:
+            yield value
+
+
+def format_bound(value: float, unit: str = "") -> str:
+    """A range end as typed: '10,000', '1e9', '1e-45', '0.5'; sizes for bytes ('1MiB', '1PB')."""
+    if unit.startswith("bytes"):
+        return format_size(value) + ("/s" if unit == "bytes/s" else "")
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.3e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    if (abs(value) >= 1e6 or abs(value) < 1e-3) and float(f"{mantissa}e{exponent}") == value:
+        return f"{mantissa}e{int(exponent)}"
+    return format_number(value)
+
+
+def format_size(value: float) -> str:
+    """A byte count as a user would type it: '80GB', '100KiB', '800KiB', '3.35TB', '512B'.
+
+    The largest unit in which the value has at most two decimals wins (binary before
+    decimal at the same scale: 2^20 is '1MiB'); failing that, the largest decimal
+    unit not above the value, to four significant digits.
+    """
+    units = ((2.0**50, "PiB"), (1e15, "PB"), (2.0**40, "TiB"), (1e12, "TB"), (2.0**30, "GiB"), (1e9, "GB"),
+             (2.0**20, "MiB"), (1e6, "MB"), (2.0**10, "KiB"), (1e3, "kB"))
+    for factor, unit in units:
+        if value >= factor and round(value / factor, 2) == value / factor:
+            return f"{value / factor:g}{unit}"
+    for factor, unit in units:
+        if value >= factor and not unit.endswith("iB"):
+            return f"{value / factor:.4g}{unit}"
+    return f"{value:g}B"
+
+
+#: Realistic ranges shared by the calculators. Wide enough for every published model
+#: (about 1e12 parameters, 10M-token contexts, 1e26-1e27 training FLOPs, 128 layers,
+#: head_dim 64-256, 16,384-wide layers, vocabularies of 32k-256k tokens) with margin,
+#: narrow enough that no result overflows a float and every calculator answers at once.
+LAYERS = Range(1, 10_000)
+HEADS = Range(1, 10_000)
+HEAD_DIM = Range(1, 65_536)
+WIDTH = Range(1, 1e6)                 # d_model, hidden and FFN widths
+VOCAB = Range(1, 1e7)
+PARAMS = Range(1, 1e15)               # parameters of one model (1T-parameter models fit 1,000 times)
+CONTEXT_TOKENS = Range(1, 1e9)        # tokens of one sequence (10M-token contexts fit 100 times)
+BATCH = Range(1, 1e6)                 # concurrent requests or sequences
+SEED = Range(0, 2**32 - 1)
+MEMORY_BYTES = Range(2**20, 1e15, unit="bytes")   # 1 MiB (a test) to 1 PB (a large cluster)
+PROBABILITY = Range(0, 1)
+FRACTION = Range(0, 1)
 
 
 @dataclass(frozen=True)
@@ -282,7 +500,8 @@ class InputSpec:
         default: the documented default, already parsed.
         help: one line.
         parse: str -> value; raise ValueError with a short reason on bad input.
-        check: optional value -> error message or None (range checks).
+        check: value -> error message or None. Numeric inputs use a :class:`Range`
+            (lists an :class:`Each`), which also documents the range in the usage.
         default_text: how the default prints when the value alone says too little
             (a default of None meaning "same as n_heads" prints as "= n_heads").
     """
@@ -297,6 +516,11 @@ class InputSpec:
 
     def default_display(self) -> str:
         return self.default_text if self.default_text is not None else format_default(self.default)
+
+    @property
+    def range_text(self) -> str:
+        """The documented range ('1 to 10,000'), or '' for a name, a dtype or a choice."""
+        return getattr(self.check, "text", "")
 
 
 def positive(value: Number) -> str | None:
@@ -339,12 +563,16 @@ class CalculatorSpec:
         raise KeyError(name)
 
     def usage(self) -> str:
-        """Every valid NAME with its unit and default, one per line (for error messages)."""
+        """Every valid NAME with its unit, default and range, one per line (for error messages)."""
         width = max([len(s.name) for s in self.inputs] + [len("model")])
-        lines = [f"  {s.name:<{width}}  {s.unit or '-':<10} default {s.default_display():<10} {s.help}"
-                 for s in self.inputs]
+        unit_width = max([len(s.unit) for s in self.inputs] + [len("preset")])
+        default_width = max(len(s.default_display()) for s in self.inputs)
+        range_width = max(len(s.range_text) for s in self.inputs)
+        lines = [f"  {s.name:<{width}}  {s.unit or '-':<{unit_width}}  default {s.default_display():<{default_width}}  "
+                 f"{s.range_text or '-':<{range_width}}  {s.help}" for s in self.inputs]
         if self.preset_fields:
-            lines.append(f"  {'model':<{width}}  {'preset':<10} e.g. llama-2-70b (list: llmc explain --presets)")
+            lines.append(f"  {'model':<{width}}  {'preset':<{unit_width}}  e.g. llama-2-70b "
+                         "(list: llmc explain --presets)")
         return "\n".join(lines)
 
     def resolve(self, assignments: Sequence[str]) -> dict[str, Any]:
@@ -354,9 +582,9 @@ class CalculatorSpec:
         ``model=llama-2-70b kv_heads=64`` overrides the preset's KV heads.
 
         Raises:
-            CalculatorInputError: malformed assignment, unknown name, bad value or
-                out-of-range value; the message lists every valid name with unit
-                and default.
+            CalculatorInputError: malformed assignment, unknown name, a name given
+                twice, bad value or out-of-range value; the message lists every valid
+                name with unit, default and range.
         """
         return self._resolve(assignments)[0]
 
@@ -371,6 +599,8 @@ class CalculatorSpec:
             name = name.strip().lower().replace("-", "_")
             if not sep or not name:
                 raise self._error(f"'{item}' is not NAME=VALUE")
+            if name in explicit or (name == "model" and preset_name is not None):
+                raise self._error(f"{name} is given twice; give each input once")
             if name == "model" and self.preset_fields:
                 preset_name = raw
                 continue
@@ -404,14 +634,25 @@ class CalculatorSpec:
         """Resolve the assignments and call the function.
 
         With ``model=<preset>`` the result also names the preset and its source.
+        The ranges keep every calculation finite; should a combination of extreme
+        inputs still overflow, numpy raises instead of warning and the user gets a
+        one-line error, never a warning or a traceback.
 
         Raises:
             CalculatorInputError: see :meth:`resolve`; also raised by the function
                 itself when inputs are individually valid but inconsistent
                 (e.g. more KV heads than query heads).
         """
+        import numpy as np  # already imported by the calculator's family module
+
         values, preset = self._resolve(assignments)
-        calculation = self.function(**values)
+        try:
+            with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+                calculation = self.function(**values)
+        except (ArithmeticError, MemoryError) as exc:
+            raise CalculatorInputError(
+                f"{self.concept} cannot compute with these inputs together ({exc or type(exc).__name__}); "
+                "try values nearer the defaults") from None
         if preset is None:
             return calculation
         used = ", ".join(
@@ -426,24 +667,33 @@ class CalculatorSpec:
         )
 
 
-def count_input(name: str, unit: str, default: int | None, help: str, *, allow_zero: bool = False,
+def count_input(name: str, unit: str, default: int | None, help: str, limits: Range, *,
                 default_text: str | None = None) -> InputSpec:
-    """A whole-number input ('100k' allowed) that must be > 0 (or >= 0 with ``allow_zero``)."""
-    return InputSpec(name, unit, default, help, parse_count, non_negative if allow_zero else positive,
-                     default_text)
+    """A whole-number input ('100k', '4,096' allowed) within ``limits``."""
+    return InputSpec(name, unit, default, help, parse_count, limits, default_text)
 
 
-def number_input(name: str, unit: str, default: float | None, help: str,
-                 check: Callable[[Any], str | None] | None = positive,
+def number_input(name: str, unit: str, default: float | None, help: str, limits: Range,
                  default_text: str | None = None) -> InputSpec:
-    """A real-number input ('1e-3', '989.4T'); positive unless another check is given."""
-    return InputSpec(name, unit, default, help, parse_number, check, default_text)
+    """A real-number input ('1e-3', '989.4T') within ``limits``."""
+    return InputSpec(name, unit, default, help, parse_number, limits, default_text)
 
 
-def bytes_input(name: str, default: float, help: str) -> InputSpec:
-    """A size in bytes ('80GB', '80GiB', '24G'); see :func:`parse_bytes`. Defaults print as '80GB'."""
-    shown = f"{default / 1e9:g}GB" if default >= 1e9 else None
-    return InputSpec(name, "bytes", default, help, parse_bytes, positive, shown)
+def bytes_input(name: str, default: float, help: str, limits: Range = MEMORY_BYTES, *,
+                unit_hint: str = "GB", per_second: bool = False,
+                bare_minimum: float = BARE_BYTES_MINIMUM) -> InputSpec:
+    """A size in bytes ('80GB', '80GiB', '512MiB'; with ``per_second`` a rate, '3.35TB/s').
+
+    A bare number counts bytes and must be at least ``bare_minimum`` (:func:`size_parser`);
+    ``unit_hint`` is the unit the error suggests for a smaller one. The help line
+    says so, and the default prints with a unit ('80GB', '100KiB').
+    """
+    unit = "bytes/s" if per_second else "bytes"
+    limits = Range(limits.low, limits.high, low_open=limits.low_open, high_open=limits.high_open, unit=unit)
+    suffix = "/s" if per_second else ""
+    bare = f", at least {format_size(bare_minimum)}{suffix}" if bare_minimum > limits.low else ""
+    return InputSpec(name, unit, default, f"{help}; a bare number is bytes{suffix}{bare}",
+                     size_parser(name, unit_hint + suffix, bare_minimum), limits, format_size(default) + suffix)
 
 
 def dtype_input(name: str, default: str, help: str) -> InputSpec:
@@ -472,16 +722,21 @@ def format_number(value: Any) -> str:
 
     Whole numbers below 1e15 get thousands separators ('131,072'); very large or
     very small reals use 4 significant digits in scientific form ('5.88e+23');
-    everything else 6 significant digits ('0.865964'). Bools and strings pass through.
+    everything else 6 significant digits ('0.865964'). Bools and strings pass through;
+    None and nan print as 'undefined', infinities as 'infinite' (never a bare nan or inf).
     """
     if isinstance(value, bool) or isinstance(value, str):
         return str(value)
+    if value is None:
+        return "undefined"
     try:
         number = float(value)
     except (TypeError, ValueError):
         return str(value)
-    if math.isnan(number) or math.isinf(number):
-        return str(number)
+    if math.isnan(number):
+        return "undefined"
+    if math.isinf(number):
+        return "infinite" if number > 0 else "-infinite"
     if number.is_integer() and abs(number) < 1e15:
         return f"{int(number):,}"
     if abs(number) >= 1e15 or abs(number) < 1e-4:

@@ -13,8 +13,10 @@ from llmconcepts.calculators.base import (
     Calculation,
     CalculatorSpec,
     Chart,
+    Each,
     InputSpec,
     Quantity,
+    Range,
     Step,
     count_input,
     number_input,
@@ -43,18 +45,27 @@ DEFAULT_LOGITS = (3.0, 2.0, 1.0, 0.5, -1.0)
 # Cumulative sums of probabilities that should reach p exactly can land a few ulps short.
 _CUMULATIVE_SLACK = 1e-12
 
+#: Logits (real ones are within a few hundred of 0; fp16 tops out at 65,504), temperature
+#: (0 = greedy; beyond 100 the distribution is flat anyway) and top-k (vocabularies < 1e7).
+_LOGIT = Range(-1e6, 1e6)
+_TEMPERATURE = Range(0, 100)
+_TOP_K = Range(0, 1e7)
+
 
 def softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
     """p_i = exp(z_i / T) / sum_j exp(z_j / T); T = 0 gives the greedy one-hot (first argmax).
 
     Subtracting the maximum first keeps exp() from overflowing; it cancels in the ratio.
+    Dividing after the subtraction, a tiny T sends the lower logits to -inf, whose
+    exp() is exactly the 0 that the T -> 0 limit gives them.
     """
     if temperature == 0:
         greedy = np.zeros_like(logits, dtype=float)
         greedy[int(np.argmax(logits))] = 1.0
         return greedy
-    scaled = logits / temperature
-    weights = np.exp(scaled - scaled.max())
+    with np.errstate(over="ignore"):  # -inf for the lower logits is the intended limit
+        scaled = (logits - logits.max()) / temperature
+    weights = np.exp(scaled)
     return weights / weights.sum()
 
 
@@ -181,10 +192,10 @@ SAMPLING_CONTROLS = CalculatorSpec(
     function=sampling_controls,
     inputs=(
         InputSpec("logits", "logits", DEFAULT_LOGITS, "scores z, comma-separated", parse_number_list,
-                  each(finite)),
-        number_input("temperature", "", 1.0, "T >= 0; 0 = greedy", finite_non_negative),
-        count_input("top_k", "tokens", 0, "keep the k most probable; 0 = off", allow_zero=True),
-        number_input("top_p", "probability", 1.0, "nucleus mass in (0, 1]; 1 = off", top_p_range),
+                  Each(_LOGIT)),
+        number_input("temperature", "", 1.0, "T >= 0; 0 = greedy", _TEMPERATURE),
+        count_input("top_k", "tokens", 0, "keep the k most probable; 0 = off", _TOP_K),
+        number_input("top_p", "probability", 1.0, "nucleus mass in (0, 1]; 1 = off", Range(0, 1, low_open=True)),
     ),
 )
 
@@ -334,8 +345,9 @@ SPECULATIVE_DECODING = CalculatorSpec(
     concept="speculative-decoding",
     function=speculative_decoding,
     inputs=(
-        number_input("alpha", "probability", 0.75, "expected draft acceptance rate, in [0, 1)", below_one),
-        count_input("gamma", "tokens", 7, "draft tokens per iteration (>= 1)"),
-        number_input("c", "x", 0.05, "draft run time / target run time (>= 0)", finite_non_negative),
+        number_input("alpha", "probability", 0.75, "expected draft acceptance rate, in [0, 1)",
+                     Range(0, 1, high_open=True)),
+        count_input("gamma", "tokens", 7, "draft tokens per iteration (>= 1)", Range(1, GAMMA_SEARCH_LIMIT)),
+        number_input("c", "x", 0.05, "draft run time / target run time (>= 0)", Range(0, 100)),
     ),
 )

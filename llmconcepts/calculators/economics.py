@@ -7,15 +7,20 @@ import math
 import numpy as np
 
 from llmconcepts.calculators.base import (
+    FRACTION,
+    PROBABILITY,
     Calculation,
     CalculatorSpec,
     Chart,
     Quantity,
+    Range,
     Step,
     count_input,
     number_input,
     open_probability,
     probability,
+    undefined,
+    unlimited,
 )
 from llmconcepts.calculators.validation import (
     at_least_one,
@@ -33,6 +38,17 @@ _INDEPENDENT = ("Product rule for independent events: P(all n steps succeed) = p
                 "fails only if all r + 1 attempts fail: 1 - (1 - p)^(r+1)")
 
 TOKENS_PER_PRICE_UNIT = 1_000_000  # prices are quoted in dollars per million tokens
+
+#: Tokens of one call (10M-token contexts fit 100 times), a price in USD per 1M tokens
+#: (list prices run from cents to about $100), retries per request, requests per day.
+_CALL_TOKENS = Range(0, 1e9)
+_PRICE = Range(0, 1e6)
+_MAX_RETRIES = Range(0, 100)
+_REQUESTS_PER_DAY = Range(0, 1e12)
+_DAYS_PER_MONTH = Range(0, 31, low_open=True)
+#: Steps of one agent run and retries per step.
+_AGENT_STEPS = Range(1, 1e6)
+_AGENT_RETRIES = Range(0, 1000)
 
 
 def expected_attempts(retry_rate: float, max_retries: int) -> float:
@@ -121,7 +137,9 @@ def cost_engineering(
         Step("cost per day", f"${per_request:.6g} x {requests_per_day:g}", Quantity(per_day, "USD")),
         Step("cost per month", f"${per_day:.6g} x {days_per_month:g}", Quantity(per_month, "USD")),
     )
-    output_share = output_cost / attempt if attempt else 0.0
+    output_share = (Quantity(output_cost / attempt, "fraction") if attempt
+                    else undefined("fraction", "a call costs nothing"))
+    share_text = f"{output_cost / attempt:.0%}" if attempt else "no part"
     return Calculation(
         concept="cost-engineering",
         title="LLM cost: per request and per month",
@@ -147,12 +165,12 @@ def cost_engineering(
             "cost_per_month": Quantity(per_month, "USD"),
             "cache_saving_per_month": Quantity(cache_saving, "USD"),
             "retry_overhead_per_month": Quantity(retry_overhead, "USD"),
-            "output_share": Quantity(output_share, "fraction"),
+            "output_share": output_share,
         },
         charts=(_cache_chart(input_tokens, output_tokens, input_price, output_price, cache_hit_rate,
                              cached_input_discount, attempts * requests_per_day * days_per_month),),
         notes=(
-            f"Output tokens are {output_share:.0%} of the bill per attempt; output is usually priced "
+            f"Output tokens are {share_text} of the bill per attempt; output is usually priced "
             "several times higher than input.",
             "A cheaper model that needs longer prompts, more retries or human review can cost more overall.",
         ),
@@ -179,18 +197,18 @@ COST_ENGINEERING = CalculatorSpec(
     concept="cost-engineering",
     function=cost_engineering,
     inputs=(
-        count_input("input_tokens", "tokens", 2000, "input tokens per call", allow_zero=True),
-        count_input("output_tokens", "tokens", 500, "output tokens per call", allow_zero=True),
-        number_input("input_price", "USD/1M tokens", 3.0, "price of input tokens", finite_non_negative),
-        number_input("output_price", "USD/1M tokens", 15.0, "price of output tokens", finite_non_negative),
-        number_input("cache_hit_rate", "fraction", 0.5, "share of input tokens read from cache", probability),
+        count_input("input_tokens", "tokens", 2000, "input tokens per call", _CALL_TOKENS),
+        count_input("output_tokens", "tokens", 500, "output tokens per call", _CALL_TOKENS),
+        number_input("input_price", "USD/1M tokens", 3.0, "price of input tokens", _PRICE),
+        number_input("output_price", "USD/1M tokens", 15.0, "price of output tokens", _PRICE),
+        number_input("cache_hit_rate", "fraction", 0.5, "share of input tokens read from cache", FRACTION),
         number_input("cached_input_discount", "fraction", 0.9, "discount on cached input (0.9 = pay 10%)",
-                     probability),
+                     FRACTION),
         number_input("retry_rate", "fraction", 0.05, "chance an attempt fails and is re-sent, in [0, 1)",
-                     below_one),
-        count_input("max_retries", "retries", 1, "retries allowed per request", allow_zero=True),
-        number_input("requests_per_day", "requests", 10_000.0, "requests per day", finite_non_negative),
-        number_input("days_per_month", "days", 30.0, "days in a billing month", finite_positive),
+                     Range(0, 1, high_open=True)),
+        count_input("max_retries", "retries", 1, "retries allowed per request", _MAX_RETRIES),
+        number_input("requests_per_day", "requests", 10_000.0, "requests per day", _REQUESTS_PER_DAY),
+        number_input("days_per_month", "days", 30.0, "days in a billing month", _DAYS_PER_MONTH),
     ),
 )
 
@@ -204,8 +222,18 @@ def run_success(step_success: float, steps: int | np.ndarray, retries: int = 0) 
 
     Assumes independent steps and that a failed attempt is detected and retried.
     """
-    per_step = 1 - (1 - step_success) ** (retries + 1)
-    return per_step ** np.asarray(steps)
+    return step_with_retries(step_success, retries) ** np.asarray(steps)
+
+
+def step_with_retries(step_success: float, retries: int) -> float:
+    """P(a step succeeds within r + 1 attempts) = 1 - (1 - p)^(r+1).
+
+    Computed as -expm1((r + 1) ln(1 - p)) with log1p, so a tiny p keeps its digits
+    (p = 1e-300, r = 1 gives 2e-300, where 1 - (1 - p)^2 rounds to 0).
+    """
+    if step_success >= 1:
+        return 1.0
+    return -math.expm1((retries + 1) * math.log1p(-step_success))
 
 
 def max_steps_for_target(per_step: float, target: float) -> int | float:
@@ -223,15 +251,17 @@ def retries_for_target(step_success: float, steps: int, target: float) -> int | 
     """Smallest r >= 0 with (1 - (1 - p)^(r+1))^n >= target; inf when p = 0.
 
     Solving: (1 - p)^(r+1) <= 1 - target^(1/n), so r + 1 >= ln(1 - target^(1/n)) / ln(1 - p).
+    Both logarithms are taken with log1p/expm1, so a tiny p (1e-300) or a long run
+    keeps its digits instead of rounding 1 - p to 1 (a division by zero).
     """
     if step_success >= 1:
         return 0
     if step_success <= 0:
         return math.inf
-    needed_per_step = target ** (1 / steps)
-    if needed_per_step >= 1:  # target so close to 1 that no finite number of retries reaches it
+    allowed_failure = -math.expm1(math.log(target) / steps)  # 1 - target^(1/n)
+    if allowed_failure <= 0:  # target so close to 1 that no finite number of retries reaches it
         return math.inf
-    attempts = math.log(1 - needed_per_step) / math.log(1 - step_success)
+    attempts = math.log(allowed_failure) / math.log1p(-step_success)
     return max(0, math.ceil(attempts - 1e-9) - 1)
 
 
@@ -262,13 +292,17 @@ def agent_failures(step_success: float = 0.95, steps: int = 10, retries: int = 1
     ensure("target", target, open_probability)
 
     plain = float(run_success(step_success, steps))
-    per_step_retried = 1 - (1 - step_success) ** (retries + 1)
+    per_step_retried = step_with_retries(step_success, retries)
     retried = float(run_success(step_success, steps, retries))
     max_plain = max_steps_for_target(step_success, target)
     max_retried = max_steps_for_target(per_step_retried, target)
     needed_p = target ** (1 / steps)
     needed_retries = retries_for_target(step_success, steps, target)
     mean_attempts = sum((1 - step_success) ** i for i in range(retries + 1))
+    max_plain_q = _run_length(max_plain)
+    needed_retries_q = (Quantity(needed_retries, "retries") if math.isfinite(needed_retries) else
+                        Quantity(None, "retries", "none: no number of retries reaches the target",
+                                 "unreachable: no finite number of retries reaches the target"))
 
     steps_out = (
         Step("run succeeds, no retries", f"{step_success:g}^{steps}", Quantity(plain, "probability")),
@@ -276,10 +310,10 @@ def agent_failures(step_success: float = 0.95, steps: int = 10, retries: int = 1
              Quantity(per_step_retried, "probability")),
         Step("run succeeds with retries", f"{per_step_retried:.6g}^{steps}", Quantity(retried, "probability")),
         Step("longest run meeting the target", f"floor(ln {target:g} / ln {step_success:g})",
-             Quantity(max_plain, "steps")),
+             max_plain_q),
         Step("per-step reliability needed", f"{target:g}^(1/{steps})", Quantity(needed_p, "probability")),
         Step("retries needed per step", f"smallest r with (1 - (1 - p)^(r+1))^{steps} >= {target:g}",
-             Quantity(needed_retries, "retries")),
+             needed_retries_q),
         Step("attempts per step (mean)", f"sum of (1 - p)^i for i = 0..{retries}", Quantity(mean_attempts, "attempts")),
     )
     return Calculation(
@@ -297,10 +331,10 @@ def agent_failures(step_success: float = 0.95, steps: int = 10, retries: int = 1
             "success": Quantity(plain, "probability"),
             "success_with_retries": Quantity(retried, "probability"),
             "step_with_retries": Quantity(per_step_retried, "probability"),
-            "max_steps": Quantity(max_plain, "steps"),
-            "max_steps_with_retries": Quantity(max_retried, "steps"),
+            "max_steps": max_plain_q,
+            "max_steps_with_retries": _run_length(max_retried),
             "required_step_success": Quantity(needed_p, "probability"),
-            "retries_needed": Quantity(needed_retries, "retries"),
+            "retries_needed": needed_retries_q,
             "attempts_per_step": Quantity(mean_attempts, "attempts"),
         },
         charts=(_steps_chart(step_success, steps, retries),),
@@ -312,6 +346,11 @@ def agent_failures(step_success: float = 0.95, steps: int = 10, retries: int = 1
         ),
         sources=(_INDEPENDENT,),
     )
+
+
+def _run_length(steps: int | float) -> Quantity:
+    """A longest run in steps; with certain steps (p = 1) there is no longest run."""
+    return Quantity(steps, "steps") if math.isfinite(steps) else unlimited("steps", "every step succeeds")
 
 
 def _steps_chart(step_success: float, steps: int, retries: int) -> Chart:
@@ -334,9 +373,10 @@ AGENT_FAILURES = CalculatorSpec(
     concept="agent-failures",
     function=agent_failures,
     inputs=(
-        number_input("step_success", "probability", 0.95, "p: one attempt at a step succeeds", probability),
-        count_input("steps", "steps", 10, "n steps in the run"),
-        count_input("retries", "retries", 1, "extra attempts per step", allow_zero=True),
-        number_input("target", "probability", 0.9, "required run success, in (0, 1)", open_probability),
+        number_input("step_success", "probability", 0.95, "p: one attempt at a step succeeds", PROBABILITY),
+        count_input("steps", "steps", 10, "n steps in the run", _AGENT_STEPS),
+        count_input("retries", "retries", 1, "extra attempts per step", _AGENT_RETRIES),
+        number_input("target", "probability", 0.9, "required run success, in (0, 1)",
+                     Range(0, 1, low_open=True, high_open=True)),
     ),
 )

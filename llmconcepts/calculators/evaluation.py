@@ -9,15 +9,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from llmconcepts.calculators.base import (
+    VOCAB,
     Calculation,
     CalculatorSpec,
+    Each,
     InputSpec,
     Quantity,
+    Range,
     Step,
     count_input,
+    format_number,
     number_input,
     parse_number_list,
     positive,
+    undefined,
 )
 from llmconcepts.calculators.validation import (
     at_least_one,
@@ -39,6 +44,23 @@ _PPL = ("Hugging Face Transformers docs, 'Perplexity of fixed-length models': "
 _GPT2 = "Radford et al. 2019, 'Language Models are Unsupervised Multitask Learners' (GPT-2 BPE vocabulary: 50,257)"
 
 DEFAULT_RELEVANCES = ((3.0, 2.0, 3.0, 0.0, 1.0, 2.0),)
+
+#: Relevance grades (TREC-style scales run 0-3 or 0-4; 1e6 leaves room for any scale) and the
+#: cutoff k (ranks past the list count as non-relevant, so k may exceed it).
+_GRADE = Range(0, 1e6)
+_CUTOFF = Range(1, 100_000)
+
+#: Why recall or nDCG has no value: nothing relevant to find, or no gain at all (0 / 0).
+NO_RELEVANT = "no relevant documents"
+NO_GAIN = "every grade is 0, so the ideal DCG is 0"
+
+#: DCG terms written out in the working; a longer list ends in "+ ...".
+_SHOWN_TERMS = 12
+
+
+def _defined(value: float, unit: str, reason: str) -> Quantity:
+    """A metric, or an honest 'undefined (reason)' when it is 0 / 0 (nan)."""
+    return undefined(unit, reason) if math.isnan(value) else Quantity(value, unit)
 
 
 @dataclass(frozen=True)
@@ -132,7 +154,8 @@ def rag_evaluation(
 
     Returns:
         Means over queries (undefined recall or nDCG, for a query with no relevant
-        document, is skipped and reported as nan when no query defines it).
+        document, is skipped; when no query defines it the result is undefined:
+        null in JSON with a note, "undefined (no relevant documents)" on screen).
 
     Raises:
         CalculatorInputError: negative or non-finite grades, k < 1, threshold <= 0,
@@ -154,29 +177,36 @@ def rag_evaluation(
                  for i, retrieved in enumerate(relevances)]
     results = {
         "precision_at_k": Quantity(_mean([s.precision for s in per_query]), "fraction"),
-        "recall_at_k": Quantity(_mean([s.recall for s in per_query]), "fraction"),
+        "recall_at_k": _defined(_mean([s.recall for s in per_query]), "fraction", NO_RELEVANT),
         "mrr": Quantity(_mean([s.reciprocal_rank for s in per_query]), ""),
         "dcg_at_k": Quantity(_mean([s.dcg for s in per_query]), "DCG"),
         "idcg_at_k": Quantity(_mean([s.idcg for s in per_query]), "DCG"),
-        "ndcg_at_k": Quantity(_mean([s.ndcg for s in per_query]), "fraction"),
+        "ndcg_at_k": _defined(_mean([s.ndcg for s in per_query]), "fraction", NO_GAIN),
     }
     if len(per_query) > 1:
-        results["per_query_ndcg"] = Quantity([s.ndcg for s in per_query], "fraction")
+        per_query_ndcg = [None if math.isnan(s.ndcg) else s.ndcg for s in per_query]
+        shown = ", ".join(format_number(v) for v in per_query_ndcg)  # None prints as "undefined"
+        results["per_query_ndcg"] = Quantity(per_query_ndcg, "fraction", shown,
+                                             f"null where undefined: {NO_GAIN}" if None in per_query_ndcg else None)
         results["per_query_rr"] = Quantity([s.reciprocal_rank for s in per_query], "")
 
     steps = []
     for query, (retrieved, scores) in enumerate(zip(relevances, per_query), start=1):
         prefix = f"q{query} " if len(per_query) > 1 else ""
-        terms = " + ".join(f"{g:g}/log2({i + 1})" for i, g in enumerate(retrieved[:k], start=1))
+        terms = " + ".join(f"{g:g}/log2({i + 1})" for i, g in enumerate(retrieved[:min(k, _SHOWN_TERMS)], start=1))
+        if min(k, len(retrieved)) > _SHOWN_TERMS:
+            terms += " + ..."
         steps += [
             Step(f"{prefix}hits in top {k}", f"grades >= {threshold:g}", Quantity(scores.hits, "documents")),
             Step(f"{prefix}precision@{k}", f"{scores.hits} / {k}", Quantity(scores.precision, "fraction")),
-            Step(f"{prefix}recall@{k}", f"{scores.hits} / {scores.relevant_total}", Quantity(scores.recall, "fraction")),
+            Step(f"{prefix}recall@{k}", f"{scores.hits} / {scores.relevant_total}",
+                 _defined(scores.recall, "fraction", NO_RELEVANT)),
             Step(f"{prefix}reciprocal rank", "1 / rank of first hit" if scores.hits else "no hit in top k",
                  Quantity(scores.reciprocal_rank, "")),
             Step(f"{prefix}DCG@{k}", terms, Quantity(scores.dcg, "DCG")),
             Step(f"{prefix}IDCG@{k}", "DCG of the grades sorted high to low", Quantity(scores.idcg, "DCG")),
-            Step(f"{prefix}nDCG@{k}", f"{scores.dcg:.6g} / {scores.idcg:.6g}", Quantity(scores.ndcg, "fraction")),
+            Step(f"{prefix}nDCG@{k}", f"{scores.dcg:.6g} / {scores.idcg:.6g}",
+                 _defined(scores.ndcg, "fraction", NO_GAIN)),
         ]
     return Calculation(
         concept="rag-evaluation",
@@ -204,11 +234,12 @@ RAG_EVALUATION = CalculatorSpec(
     function=rag_evaluation,
     inputs=(
         InputSpec("relevances", "grades", DEFAULT_RELEVANCES, "grades best-first; ';' between queries (quote it)",
-                  parse_vectors, each(finite_non_negative)),
-        count_input("k", "ranks", 6, "cutoff"),
-        number_input("threshold", "grade", 1.0, "smallest grade counted as relevant"),
+                  parse_vectors, Each(_GRADE)),
+        count_input("k", "ranks", 6, "cutoff", _CUTOFF),
+        number_input("threshold", "grade", 1.0, "smallest grade counted as relevant",
+                     Range(0, _GRADE.high, low_open=True)),
         InputSpec("judged", "grades", (), "grades of all judged docs per query", parse_vectors,
-                  each(finite_non_negative), default_text="(retrieved)"),
+                  Each(_GRADE), default_text="(retrieved)"),
     ),
 )
 
@@ -223,8 +254,11 @@ DEFAULT_TOKEN_PROBABILITIES = (0.5, 0.25, 0.125, 0.5)
 GPT2_VOCAB = 50_257
 
 
-def _probability_in_range(value: float) -> str | None:
-    return None if 0 < value <= 1 else "must be greater than 0 and at most 1"
+#: A token probability: down to 1e-45, about the smallest positive float32 a model's softmax
+#: can return (-ln 1e-45 = 103.6 nats). A mean NLL up to 200 nats (or bits) keeps the
+#: perplexity e^200 ~ 7e86 finite; real models score 1-10 nats.
+_TOKEN_PROBABILITY = Range(1e-45, 1)
+_MEAN_NLL = Range(0, 200)
 
 
 def perplexity(
@@ -240,27 +274,27 @@ def perplexity(
     uniform over V tokens has perplexity exactly V, the baseline shown.
 
     Args:
-        probabilities: the probability the model gave each observed token, in (0, 1].
-        mean_nll: mean NLL per token (>= 0), or None to use ``probabilities``.
+        probabilities: the probability the model gave each observed token, in [1e-45, 1].
+        mean_nll: mean NLL per token (0 to 200), or None to use ``probabilities``.
         nll_unit: "nats" (natural log) or "bits" (log base 2) for ``mean_nll``.
         vocab_size: V for the uniform baseline (tokens; default GPT-2's 50,257).
 
     Raises:
-        CalculatorInputError: a probability outside (0, 1], negative or non-finite
-            mean_nll, an unknown unit, vocab_size < 1.
+        CalculatorInputError: a probability outside [1e-45, 1], mean_nll outside
+            [0, 200], an unknown unit, vocab_size < 1.
     """
     ensure("nll_unit", nll_unit, lambda u: None if u in ("nats", "bits") else "use nats or bits")
     ensure("vocab_size", vocab_size, at_least_one)
     if mean_nll is None:
         if not probabilities:
             fail("give token probabilities or mean_nll")
-        ensure("probabilities", probabilities, each(_probability_in_range))
+        ensure("probabilities", probabilities, Each(_TOKEN_PROBABILITY))
         log_probs = np.log(np.asarray(probabilities, dtype=float))
         nats = float(-log_probs.mean())
         source_step = Step("mean NLL", f"-(1/{len(probabilities)}) x sum ln p", Quantity(nats, "nats"))
         tokens = len(probabilities)
     else:
-        ensure("mean_nll", mean_nll, finite_non_negative)
+        ensure("mean_nll", mean_nll, _MEAN_NLL)
         nats = mean_nll * math.log(2) if nll_unit == "bits" else float(mean_nll)
         source_step = Step("mean NLL", f"{mean_nll:g} {nll_unit}" + (" x ln 2" if nll_unit == "bits" else ""),
                            Quantity(nats, "nats"))
@@ -306,10 +340,10 @@ PERPLEXITY = CalculatorSpec(
     function=perplexity,
     inputs=(
         InputSpec("probabilities", "probability", DEFAULT_TOKEN_PROBABILITIES, "p of each observed token",
-                  parse_number_list, each(_probability_in_range)),
+                  parse_number_list, Each(_TOKEN_PROBABILITY)),
         number_input("mean_nll", "nats or bits", None, "mean NLL per token; overrides probabilities",
-                     finite_non_negative, default_text="(from probabilities)"),
+                     _MEAN_NLL, default_text="(from probabilities)"),
         InputSpec("nll_unit", "", "nats", "unit of mean_nll: nats or bits", parse_choice("nats", "bits")),
-        count_input("vocab_size", "tokens", GPT2_VOCAB, "V of the uniform baseline"),
+        count_input("vocab_size", "tokens", GPT2_VOCAB, "V of the uniform baseline", VOCAB),
     ),
 )

@@ -8,20 +8,25 @@ the whole KV cache from memory each step, so it is limited by bandwidth.
 from __future__ import annotations
 
 from llmconcepts.calculators.base import (
+    BATCH,
+    CONTEXT_TOKENS,
     DTYPE_BYTES,
+    HEAD_DIM,
+    HEADS,
+    LAYERS,
+    PARAMS,
     Calculation,
     CalculatorSpec,
-    InputSpec,
     Quantity,
+    Range,
     Step,
+    bytes_input,
     bytes_quantity,
     count_input,
     dtype_input,
     format_bytes,
     format_number,
     number_input,
-    parse_bytes,
-    positive,
 )
 from llmconcepts.calculators.architecture import KAPLAN_2020  # forward pass ~ 2N FLOPs per token
 from llmconcepts.calculators.memory import kv_bytes_per_token
@@ -33,8 +38,12 @@ DATABRICKS_2023 = ("Databricks 2023, 'LLM Inference Performance Engineering: Bes
                    "bound decode, MBU and MFU)")
 
 
-def _in_range(value: float) -> str | None:
-    return None if 0 < value <= 1 else "must be in (0, 1]"
+#: Achieved share of a peak rate (MFU or MBU): above 0, at most all of it.
+_SHARE = Range(0, 1, low_open=True)
+#: Peak FLOP/s: a CPU core (1 GFLOP/s) up to a whole cluster (one H100: ~1e15; 1e21 leaves a margin).
+_FLOP_RATE = Range(1e9, 1e21)
+#: Memory bandwidth: 1 MiB/s up to 1 PB/s (one H100: 3.35 TB/s).
+_BANDWIDTH = Range(2**20, 1e15)
 
 
 def ttft_tps(params: int, prompt_tokens: int, batch: int, dtype: str, peak_flops: float, utilization: float,
@@ -143,18 +152,18 @@ TTFT_TPS = CalculatorSpec(
     concept="ttft-tps",
     function=ttft_tps,
     inputs=(
-        count_input("params", "parameters", _LLAMA_2_7B.params, "parameters per token (active for MoE)"),
-        count_input("prompt_tokens", "tokens", 2048, "prompt length"),
-        count_input("batch", "requests", 1, "concurrent requests"),
+        count_input("params", "parameters", _LLAMA_2_7B.params, "parameters per token (active for MoE)", PARAMS),
+        count_input("prompt_tokens", "tokens", 2048, "prompt length", CONTEXT_TOKENS),
+        count_input("batch", "requests", 1, "concurrent requests", BATCH),
         dtype_input("dtype", "fp16", "weight dtype"),
-        number_input("peak_flops", "FLOP/s", 989.4e12, "peak dense FLOP/s (H100 SXM BF16: 989.4T)"),
-        number_input("utilization", "fraction", 0.5, "achieved share of peak FLOP/s (MFU)", check=_in_range),
-        InputSpec("bandwidth", "bytes/s", 3.35e12, "memory bandwidth (H100 SXM: 3.35TB/s)", parse_bytes, positive),
-        number_input("bandwidth_utilization", "fraction", 1.0, "achieved share of bandwidth (MBU)",
-                     check=_in_range),
-        count_input("layers", "layers", _LLAMA_2_7B.layers, "transformer blocks (KV reads)"),
-        count_input("kv_heads", "heads", _LLAMA_2_7B.n_kv_heads, "key/value heads (KV reads)"),
-        count_input("head_dim", "dims", _LLAMA_2_7B.head_dim, "head dimension (KV reads)"),
+        number_input("peak_flops", "FLOP/s", 989.4e12, "peak dense FLOP/s (H100 SXM BF16: 989.4T)", _FLOP_RATE),
+        number_input("utilization", "fraction", 0.5, "achieved share of peak FLOP/s (MFU)", _SHARE),
+        bytes_input("bandwidth", 3.35e12, "memory bandwidth (H100 SXM: 3.35TB/s)", _BANDWIDTH, unit_hint="TB",
+                    per_second=True),
+        number_input("bandwidth_utilization", "fraction", 1.0, "achieved share of bandwidth (MBU)", _SHARE),
+        count_input("layers", "layers", _LLAMA_2_7B.layers, "transformer blocks (KV reads)", LAYERS),
+        count_input("kv_heads", "heads", _LLAMA_2_7B.n_kv_heads, "key/value heads (KV reads)", HEADS),
+        count_input("head_dim", "dims", _LLAMA_2_7B.head_dim, "head dimension (KV reads)", HEAD_DIM),
         dtype_input("kv_dtype", "fp16", "dtype of the KV cache"),
     ),
     preset_fields={"active_params": "params", "layers": "layers", "n_kv_heads": "kv_heads", "head_dim": "head_dim"},

@@ -11,12 +11,20 @@ from __future__ import annotations
 import numpy as np
 
 from llmconcepts.calculators.base import (
+    BATCH,
+    CONTEXT_TOKENS,
     DTYPE_BYTES,
+    HEAD_DIM,
+    HEADS,
+    LAYERS,
+    PARAMS,
+    SEED,
     Calculation,
     CalculatorSpec,
     Chart,
     InputSpec,
     Quantity,
+    Range,
     Step,
     bytes_input,
     bytes_quantity,
@@ -49,11 +57,11 @@ def kv_bytes_per_token(layers: int, kv_heads: int, head_dim: int, dtype: str) ->
 def kv_shape_inputs(preset: ModelPreset, heads_help: str) -> tuple[InputSpec, ...]:
     """The cache-shape inputs shared by KV-cache calculators, defaulting to a preset's shape."""
     return (
-        count_input("layers", "layers", preset.layers, "transformer blocks"),
-        count_input("kv_heads", "heads", preset.n_kv_heads, heads_help),
-        count_input("head_dim", "dims", preset.head_dim, "dimension of one head"),
-        count_input("tokens", "tokens", 4096, "context length per request"),
-        count_input("batch", "requests", 1, "concurrent requests"),
+        count_input("layers", "layers", preset.layers, "transformer blocks", LAYERS),
+        count_input("kv_heads", "heads", preset.n_kv_heads, heads_help, HEADS),
+        count_input("head_dim", "dims", preset.head_dim, "dimension of one head", HEAD_DIM),
+        count_input("tokens", "tokens", 4096, "context length per request", CONTEXT_TOKENS),
+        count_input("batch", "requests", 1, "concurrent requests", BATCH),
         dtype_input("dtype", "fp16", "dtype of cached keys and values"),
     )
 
@@ -160,7 +168,7 @@ KV_CACHE = CalculatorSpec(
     function=kv_cache,
     inputs=(
         *kv_shape_inputs(_LLAMA_2_7B, "key/value heads per layer (= heads for MHA)"),
-        count_input("params", "parameters", _LLAMA_2_7B.params, "model parameters (for the weights)"),
+        count_input("params", "parameters", _LLAMA_2_7B.params, "model parameters (for the weights)", PARAMS),
         dtype_input("weight_dtype", "fp16", "dtype of the weights"),
         bytes_input("gpu_memory", 80e9, "GPU memory, e.g. 80GB, 24GB, 80GiB"),
     ),
@@ -227,11 +235,13 @@ def quantization(params: int, bits: float, group_size: int, rows: int, cols: int
         params: parameters; bits: bits per weight for the headline figure (may be
             fractional, e.g. 4.127 for NF4 with double quantization).
         group_size: weights per absmax group (must divide cols).
-        rows, cols, seed: the test matrix.
+        rows, cols, seed: the test matrix (at most MAX_TEST_WEIGHTS = 2^20 weights).
         gpu_memory: bytes, for the fit check at ``bits``.
 
     Returns ``weight_bytes`` (bytes), ``fits`` (bool), ``bytes_at_<b>bit`` for
     b in 32/16/8/4, and ``error_int{8,4}_{tensor,group}`` (fractions).
+    Raises CalculatorInputError when group_size does not divide cols or the test
+    matrix has more than MAX_TEST_WEIGHTS weights.
 
     Source: Dettmers et al. 2022 (LLM.int8()) section 2; Dettmers et al. 2023
     (QLoRA) sections 2-3.
@@ -239,6 +249,10 @@ def quantization(params: int, bits: float, group_size: int, rows: int, cols: int
     if cols % group_size:
         raise CalculatorInputError(
             f"group_size {group_size} must divide cols {cols} (groups are runs of consecutive weights in a row)")
+    if rows * cols > MAX_TEST_WEIGHTS:
+        raise CalculatorInputError(
+            f"rows x cols ({rows} x {cols}) must be at most {MAX_TEST_WEIGHTS:,} weights: the test matrix is "
+            "quantized four times, and a million weights already give stable errors")
     weight_bytes = params * bits / 8
     table = {b: params * b / 8 for b in BIT_WIDTHS}
     rng = np.random.default_rng(seed)
@@ -294,20 +308,22 @@ def quantization(params: int, bits: float, group_size: int, rows: int, cols: int
     )
 
 
-def _bit_width(value: float) -> str | None:
-    return None if 0 < value <= 64 else "must be between 0 and 64 bits"
+#: Most weights in the seeded test matrix: it is quantized and compared four times, and
+#: a million Gaussian weights already give errors stable to three digits.
+MAX_TEST_WEIGHTS = 2**20
 
 
 QUANTIZATION = CalculatorSpec(
     concept="quantization",
     function=quantization,
     inputs=(
-        count_input("params", "parameters", _LLAMA_2_7B.params, "model parameters"),
-        number_input("bits", "bits", 4.0, "bits per weight for the headline figure", check=_bit_width),
-        count_input("group_size", "weights", 64, "weights sharing one absmax scale"),
-        count_input("rows", "rows", 256, "rows of the seeded test matrix"),
-        count_input("cols", "columns", 1024, "columns of the seeded test matrix"),
-        count_input("seed", "", 0, "random seed of the test matrix", allow_zero=True),
+        count_input("params", "parameters", _LLAMA_2_7B.params, "model parameters", PARAMS),
+        number_input("bits", "bits", 4.0, "bits per weight for the headline figure", Range(0, 64, low_open=True)),
+        count_input("group_size", "weights", 64, "weights sharing one absmax scale", Range(1, MAX_TEST_WEIGHTS)),
+        count_input("rows", "rows", 256, "rows of the seeded test matrix (rows x cols <= 2^20)",
+                    Range(1, MAX_TEST_WEIGHTS)),
+        count_input("cols", "columns", 1024, "columns of the seeded test matrix", Range(1, MAX_TEST_WEIGHTS)),
+        count_input("seed", "", 0, "random seed of the test matrix", SEED),
         bytes_input("gpu_memory", 24e9, "GPU memory for the fit check, e.g. 24GB"),
     ),
     preset_fields={"params": "params"},

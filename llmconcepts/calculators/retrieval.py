@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from llmconcepts.calculators.base import (
     Calculation,
     CalculatorSpec,
+    Each,
     InputSpec,
     Quantity,
+    Range,
     Step,
     format_number,
     number_input,
@@ -35,6 +39,10 @@ _SIMILARITY = ("Cosine similarity = a.b / (|a| |b|); for unit-length vectors it 
 DEFAULT_QUERY = (3.0, 4.0)
 DEFAULT_CANDIDATES = ((0.6, 0.8), (12.0, 0.0), (4.0, 3.0))
 DEFAULT_LABELS = ("on-topic-short", "off-topic-long", "related")
+
+#: Vector components: embeddings are O(1) (unit vectors of hundreds of dimensions have
+#: entries near 0.05); 1e6 leaves room for raw counts without any square overflowing.
+_COMPONENT = Range(-1e6, 1e6)
 
 
 def _ranking(labels: tuple[str, ...], scores: np.ndarray) -> list[str]:
@@ -86,13 +94,14 @@ def embedding_similarity(
     if len(set(labels)) != len(labels):
         fail("labels must be distinct")
     matrix = np.asarray(candidates, dtype=float)
-    query_norm = float(np.linalg.norm(q))
-    norms = np.linalg.norm(matrix, axis=1)
+    # hypot keeps the length of a vector of tiny entries (1e-300) from underflowing to 0
+    query_norm = float(np.hypot.reduce(q))
+    norms = np.hypot.reduce(matrix, axis=1)
     if query_norm == 0 or np.any(norms == 0):
         fail("a zero vector has no direction, so its cosine similarity is undefined")
 
     dots = matrix @ q
-    cosines = dots / (norms * query_norm)
+    cosines = (matrix / norms[:, np.newaxis]) @ (q / query_norm)  # unit vectors first: no underflow
     by_dot = _ranking(labels, dots)
     by_cosine = _ranking(labels, cosines)
 
@@ -137,9 +146,9 @@ EMBEDDING_SIMILARITY = CalculatorSpec(
     concept="embedding-similarity",
     function=embedding_similarity,
     inputs=(
-        InputSpec("query", "vector", DEFAULT_QUERY, "query vector, e.g. 3,4", parse_number_list, each(finite)),
+        InputSpec("query", "vector", DEFAULT_QUERY, "query vector, e.g. 3,4", parse_number_list, Each(_COMPONENT)),
         InputSpec("candidates", "vectors", DEFAULT_CANDIDATES, "';' between vectors (quote it): '0.6,0.8;12,0'",
-                  parse_vectors, each(finite)),
+                  parse_vectors, Each(_COMPONENT)),
         InputSpec("labels", "", DEFAULT_LABELS, "candidate names, comma-separated", parse_word_list),
     ),
 )
@@ -193,7 +202,7 @@ def hybrid_search(
     for name, ranking in (("list_a", list_a), ("list_b", list_b)):
         if not ranking:
             fail(f"{name} is empty")
-        repeated = sorted({d for d in ranking if ranking.count(d) > 1})
+        repeated = sorted(d for d, times in Counter(ranking).items() if times > 1)
         if repeated:
             fail(f"{name} lists {', '.join(repeated)} more than once; a ranking names each document once")
 
@@ -239,6 +248,6 @@ HYBRID_SEARCH = CalculatorSpec(
     inputs=(
         InputSpec("list_a", "ids", DEFAULT_LIST_A, "first ranking, best first (e.g. BM25)", parse_word_list),
         InputSpec("list_b", "ids", DEFAULT_LIST_B, "second ranking, best first (e.g. dense)", parse_word_list),
-        number_input("k", "", RRF_K, "RRF constant (>= 0)", finite_non_negative),
+        number_input("k", "", RRF_K, "RRF constant (>= 0)", Range(0, 1e6)),
     ),
 )

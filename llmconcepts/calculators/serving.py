@@ -16,19 +16,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from llmconcepts.calculators.base import (
+    CONTEXT_TOKENS,
     DTYPE_BYTES,
+    HEAD_DIM,
+    SEED,
     Calculation,
     CalculatorSpec,
     Chart,
+    Each,
     InputSpec,
     Quantity,
+    Range,
     Step,
     bytes_input,
     bytes_quantity,
     count_input,
     dtype_input,
     number_input,
-    parse_count,
     positive,
 )
 from llmconcepts.calculators.validation import (
@@ -55,10 +59,16 @@ OPT_13B_KV_BYTES_PER_TOKEN = 819_200
 VLLM_BLOCK_SIZE = 16
 
 
-#: Largest sampled workloads: enough for stable statistics, small enough to answer at once.
+#: Largest sampled workloads: enough for stable statistics, small enough to answer at once
+#: (the batching chart schedules the queue sixteen more times).
 MAX_PAGED_REQUESTS = 1_000_000
-MAX_BATCHED_REQUESTS = 100_000
-_SEED_RANGE = between(0, 2**63 - 1)
+MAX_BATCHED_REQUESTS = 10_000
+_SEED_RANGE = SEED
+#: Tokens per KV block (vLLM: 16) and KV bytes of one token (OPT-13B fp16: 800 KiB).
+_BLOCK_SIZE = Range(1, 1e6)
+_KV_BYTES_PER_TOKEN = Range(1, 1e12)
+#: Seconds per decode iteration: above 0, at most an hour.
+_STEP_TIME = Range(0, 3600, low_open=True)
 
 
 def _lengths_or_sample(lengths: tuple[int, ...], sample) -> np.ndarray:
@@ -246,15 +256,16 @@ PAGED_ATTENTION = CalculatorSpec(
     concept="paged-attention",
     function=paged_attention,
     inputs=(
-        InputSpec("requests", "requests", 1000, "requests to sample", parse_count, between(1, MAX_PAGED_REQUESTS)),
-        number_input("mean_tokens", "tokens", 300.0, "mean request length (prompt + output)", at_least_one),
-        count_input("max_tokens", "tokens", 2048, "contiguous reservation per request"),
-        count_input("block_size", "tokens", VLLM_BLOCK_SIZE, "tokens per KV block"),
-        bytes_input("bytes_per_token", float(OPT_13B_KV_BYTES_PER_TOKEN), "KV bytes per token (OPT-13B fp16)"),
-        InputSpec("seed", "", 0, "random seed", parse_count, _SEED_RANGE),
+        count_input("requests", "requests", 1000, "requests to sample", between(1, MAX_PAGED_REQUESTS)),
+        number_input("mean_tokens", "tokens", 300.0, "mean request length (prompt + output)", CONTEXT_TOKENS),
+        count_input("max_tokens", "tokens", 2048, "contiguous reservation per request", CONTEXT_TOKENS),
+        count_input("block_size", "tokens", VLLM_BLOCK_SIZE, "tokens per KV block", _BLOCK_SIZE),
+        bytes_input("bytes_per_token", float(OPT_13B_KV_BYTES_PER_TOKEN), "KV bytes per token (OPT-13B fp16)",
+                    _KV_BYTES_PER_TOKEN, unit_hint="KiB", bare_minimum=1),
+        count_input("seed", "", 0, "random seed", _SEED_RANGE),
         InputSpec("lengths", "tokens", (), "explicit request lengths, e.g. 1000,17,16", parse_count_list,
-                  default_text="(sampled)"),
-        count_input("sequence_tokens", "tokens", 1000, "one sequence for the last-block example"),
+                  Each(CONTEXT_TOKENS), default_text="(sampled)"),
+        count_input("sequence_tokens", "tokens", 1000, "one sequence for the last-block example", CONTEXT_TOKENS),
     ),
 )
 
@@ -444,15 +455,14 @@ CONTINUOUS_BATCHING = CalculatorSpec(
     concept="continuous-batching",
     function=continuous_batching,
     inputs=(
-        InputSpec("requests", "requests", 64, "requests in the queue", parse_count,
-                  between(1, MAX_BATCHED_REQUESTS)),
-        count_input("batch_size", "sequences", 8, "sequences decoded per iteration"),
-        count_input("min_output", "tokens", 16, "shortest sampled output"),
-        count_input("max_output", "tokens", 512, "longest sampled output"),
-        number_input("step_time", "s", 0.02, "seconds per decode iteration", finite_positive),
-        InputSpec("seed", "", 0, "random seed", parse_count, _SEED_RANGE),
+        count_input("requests", "requests", 64, "requests in the queue", between(1, MAX_BATCHED_REQUESTS)),
+        count_input("batch_size", "sequences", 8, "sequences decoded per iteration", Range(1, MAX_BATCHED_REQUESTS)),
+        count_input("min_output", "tokens", 16, "shortest sampled output", CONTEXT_TOKENS),
+        count_input("max_output", "tokens", 512, "longest sampled output", CONTEXT_TOKENS),
+        number_input("step_time", "s", 0.02, "seconds per decode iteration", _STEP_TIME),
+        count_input("seed", "", 0, "random seed", _SEED_RANGE),
         InputSpec("lengths", "tokens", (), "explicit output lengths, e.g. 1,4,2,3", parse_count_list,
-                  default_text="(sampled)"),
+                  Each(CONTEXT_TOKENS), default_text="(sampled)"),
     ),
 )
 
@@ -591,9 +601,10 @@ FLASH_ATTENTION = CalculatorSpec(
     concept="flash-attention",
     function=flash_attention,
     inputs=(
-        count_input("seq_len", "tokens", 4096, "sequence length N"),
-        count_input("head_dim", "elements", 64, "head dimension d"),
-        bytes_input("sram_bytes", 102_400.0, "on-chip SRAM M (100KiB, 192KB...)"),
+        count_input("seq_len", "tokens", 4096, "sequence length N", CONTEXT_TOKENS),
+        count_input("head_dim", "elements", 64, "head dimension d", HEAD_DIM),
+        bytes_input("sram_bytes", 102_400.0, "on-chip SRAM M (100KiB, 192KB...)", Range(1, 2**30), unit_hint="KiB",
+                    bare_minimum=2**10),
         dtype_input("dtype", "fp16", "element type (fp32, fp16, bf16, fp8...)"),
     ),
     preset_fields={"head_dim": "head_dim"},

@@ -1,8 +1,9 @@
 """Range checks, parsers and a display helper that several calculators share.
 
 A check takes a parsed value and returns an error message or None, the shape
-:class:`~llmconcepts.calculators.base.InputSpec` expects. :func:`ensure` runs the
-same check inside a calculator function, so a direct call with a bad value fails
+:class:`~llmconcepts.calculators.base.InputSpec` expects (the documented ranges
+themselves are :class:`~llmconcepts.calculators.base.Range` objects). :func:`ensure`
+runs a check inside a calculator function, so a direct call with a bad value fails
 with the same one-line message as the command line does.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Iterable, Mapping
 
-from llmconcepts.calculators.base import Quantity, format_number, parse_number
+from llmconcepts.calculators.base import Each, Quantity, Range, format_number, list_items, parse_number
 from llmconcepts.errors import CalculatorInputError
 
 Check = Callable[[Any], "str | None"]
@@ -45,13 +46,9 @@ def at_least_one(value: float) -> str | None:
     return None if value >= 1 else "must be at least 1"
 
 
-def between(low: float, high: float) -> Check:
+def between(low: float, high: float) -> Range:
     """A check for low <= value <= high (bounds simulations to what runs in a moment)."""
-
-    def check(value: float) -> str | None:
-        return None if low <= value <= high else f"must be between {format_number(low)} and {format_number(high)}"
-
-    return check
+    return Range(low, high)
 
 
 def below_one(value: float) -> str | None:
@@ -63,24 +60,9 @@ def top_p_range(value: float) -> str | None:
     return None if 0 < value <= 1 else "must be greater than 0 and at most 1"
 
 
-def each(check: Check) -> Check:
+def each(check: Check) -> Each:
     """Apply a check to every element of a flat or nested list; report the first failure."""
-
-    def check_all(values: Iterable[Any]) -> str | None:
-        for value in _flatten(values):
-            if problem := check(value):
-                return f"every entry {problem} (got {value:g})"
-        return None
-
-    return check_all
-
-
-def _flatten(values: Iterable[Any]) -> Iterable[float]:
-    for value in values:
-        if isinstance(value, (tuple, list)):
-            yield from _flatten(value)
-        else:
-            yield value
+    return Each(check)
 
 
 def parse_vectors(text: str) -> tuple[tuple[float, ...], ...]:
@@ -93,12 +75,12 @@ def parse_vectors(text: str) -> tuple[tuple[float, ...], ...]:
     groups = [group.strip() for group in text.split(";")]
     if not any(groups):
         raise ValueError("empty list")
+    list_items(text, ",;")  # at most MAX_LIST_ENTRIES numbers in all
     vectors = []
     for group in groups:
-        parts = [p for p in group.replace(",", " ").split() if p]
-        if not parts:
+        if not group.replace(",", " ").split():
             raise ValueError("empty vector between ';' separators")
-        vectors.append(tuple(parse_number(p) for p in parts))
+        vectors.append(tuple(parse_number(p) for p in list_items(group)))
     return tuple(vectors)
 
 
@@ -117,13 +99,11 @@ def parse_choice(*options: str) -> Callable[[str], str]:
 def parse_count_list(text: str) -> tuple[int, ...]:
     """'1000,17,16' -> (1000, 17, 16): whole numbers of at least 1 (token counts)."""
     values = []
-    for part in (p for p in text.replace(",", " ").split() if p):
+    for part in list_items(text):
         value = parse_number(part)
-        if not math.isfinite(value) or value != int(value) or value < 1:
+        if value != int(value) or value < 1:
             raise ValueError(f"'{part}' is not a whole number of at least 1")
         values.append(int(value))
-    if not values:
-        raise ValueError("empty list")
     return tuple(values)
 
 
