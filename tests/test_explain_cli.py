@@ -14,39 +14,14 @@ import subprocess
 import sys
 
 import pytest
+from explain_helpers import fresh_consoles, llmc  # noqa: F401 (fresh_consoles is an autouse fixture)
 from rich.console import Console
 
 from llmconcepts.calculators.base import parse_count, parse_number
 from llmconcepts.calculators.registry import CALCULATORS, get_calculator
-from llmconcepts.cli import main
 from llmconcepts.ui import console as console_module
 
 COLOR_CODE = re.compile(r"\x1b\[(?:\d+;)*3[0-7](?:;\d+)*m")
-
-
-@pytest.fixture(autouse=True)
-def fresh_consoles():
-    """Consoles are cached per process; each test gets ones built from its own environment."""
-    console_module.console.cache_clear()
-    console_module.error_console.cache_clear()
-    yield
-    console_module.console.cache_clear()
-    console_module.error_console.cache_clear()
-
-
-def llmc(capsys, *args: str) -> tuple[int, str, str]:
-    """Run `llmc ARGS...` in-process; returns (exit code, stdout, stderr)."""
-    old_argv = sys.argv
-    sys.argv = ["llmc", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        sys.argv = old_argv
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_headline_kv_cache_for_llama_2_70b_at_100k(capsys):
@@ -222,3 +197,75 @@ def test_explain_never_imports_storage_scheduling_or_export_libraries(tmp_path):
     warm = _loaded_modules(["explain", "kv-cache", "tokens=100k"], home)
     assert not warm & (forbidden | {"pydantic", "yaml"})
     assert "numpy" in warm  # the calculator ran
+
+
+# ---------------------------------------------------------------------------
+# Extreme and malformed values (the QA sweep's findings, one test per rule)
+
+
+def test_a_five_column_terminal_still_renders(capsys, monkeypatch):
+    # the layout clamps its width to a minimum instead of recursing forever
+    monkeypatch.setenv("COLUMNS", "5")
+    code, out, err = llmc(capsys, "explain", "kv-cache")
+    assert code == 0 and err == "" and "KV-cache memory" in out
+
+
+@pytest.mark.parametrize("assignment", ["tokens=1e400", "tokens=inf", "eps=1e400", "base=1e400", "peak_flops=1e400",
+                                        "threshold=1e400", "threshold=nan"])
+def test_infinite_and_nan_values_are_refused_as_not_finite(capsys, assignment):
+    concept = {"tokens": "kv-cache", "eps": "layer-normalization", "base": "rope", "peak_flops": "ttft-tps",
+               "threshold": "rag-evaluation"}[assignment.split("=")[0]]
+    code, out, err = llmc(capsys, "explain", concept, assignment)
+    assert code == 1 and out == ""
+    assert err.startswith(f"llmc: bad value for {assignment.split('=')[0]}: ") and "must be a finite number" in err
+
+
+def test_a_value_beyond_the_range_names_the_range_and_prints_no_warning(capsys):
+    # 1e308 tokens x 1e308 requests overflowed numpy before; now tokens is refused at parse time
+    code, out, err = llmc(capsys, "explain", "kv-cache", "tokens=1e308", "batch=1e308", "--json")
+    assert code == 1 and out == ""
+    assert err.splitlines()[0] == ("llmc: bad value for tokens: '1e308' (must be between 1 and 1e9). "
+                                   "Valid inputs for kv-cache:")
+    assert "RuntimeWarning" not in err
+
+
+def test_ranges_are_listed_with_the_valid_inputs(capsys):
+    _, _, err = llmc(capsys, "explain", "kv-cache", "layers=0")
+    lines = {line.split()[0]: line for line in err.splitlines()[1:]}
+    assert "1 to 10,000" in lines["layers"] and "1 to 1e9" in lines["tokens"] and "1MiB to 1PB" in lines["gpu_memory"]
+
+
+def test_a_comma_is_only_a_thousands_separator(capsys):
+    code, _, err = llmc(capsys, "explain", "kv-cache", "tokens=1,0")
+    assert code == 1 and "a comma only separates thousands" in err
+    code, out, _ = llmc(capsys, "explain", "kv-cache", "tokens=100,000", "--json")
+    assert code == 0 and json.loads(out)["inputs"]["tokens"]["value"] == 100_000
+
+
+def test_a_bare_gpu_memory_suggests_the_unit(capsys):
+    code, _, err = llmc(capsys, "explain", "kv-cache", "gpu_memory=80")
+    assert code == 1 and "did you mean gpu_memory=80GB?" in err.splitlines()[0]
+
+
+@pytest.mark.parametrize("assignments, name", [(["tokens=1k", "tokens=2k"], "tokens"),
+                                               (["model=llama-2-7b", "model=llama-2-70b"], "model")])
+def test_a_repeated_input_is_an_error(capsys, assignments, name):
+    code, out, err = llmc(capsys, "explain", "kv-cache", *assignments)
+    assert code == 1 and out == "" and err.startswith(f"llmc: {name} is given twice")
+
+
+@pytest.mark.parametrize("tokens, label", [("4096", "| at 4,096"), ("4100", "| at 4,100"), ("123457", "| at 123,457")])
+def test_the_chart_marker_shows_the_exact_input(capsys, tokens, label):
+    code, out, _ = llmc(capsys, "explain", "kv-cache", f"tokens={tokens}")
+    assert code == 0 and out.count(label) == 1
+
+
+def test_undefined_recall_reads_undefined_on_screen_and_null_in_json(capsys):
+    # a single non-relevant document: recall = 0 relevant found / 0 relevant = undefined
+    code, out, _ = llmc(capsys, "explain", "rag-evaluation", "relevances=0")
+    assert code == 0
+    assert re.search(r"recall at k +undefined \(no relevant documents\)\n", out)
+    assert not re.search(r"\bnan\b", out)
+    code, out, _ = llmc(capsys, "explain", "rag-evaluation", "relevances=0", "--json")
+    recall = json.loads(out)["results"]["recall_at_k"]
+    assert recall == {"value": None, "unit": "fraction", "note": "undefined: no relevant documents"}

@@ -18,9 +18,13 @@ typer_speedup.install()
 
 USAGE = "[OPTIONS] CONCEPT [NAME=VALUE]..."
 EPILOG = (
-    "CONCEPT is an id, alias or title (typos forgiven). NAME=VALUE inputs accept 100k, 1.5M, 1e-3, 80GB, "
-    "fp16; model=PRESET sets a model's shape. Examples: llmc explain kv-cache model=llama-2-70b tokens=100k | "
-    "llmc explain \"kv cache\" --brief | llmc explain GQA --json | llmc explain --list | llmc explain --presets"
+    "CONCEPT is an id, alias or title (typos forgiven). NAME=VALUE inputs accept 100k, 1.5M, 1e-3, "
+    "1,000,000 (a comma only groups thousands), 80GB, fp16; model=PRESET sets a model's shape. Each input "
+    "once; each number within its range (a bad value lists every input with unit, default and range). Byte "
+    "sizes take a unit (80GB, 80GiB, 512MiB); a bare number counts bytes, and one too small for the input "
+    "(gpu_memory=80) is refused with the unit it probably meant. Examples: llmc explain kv-cache "
+    "model=llama-2-70b tokens=100k | llmc explain \"kv cache\" --brief | llmc explain GQA --json | "
+    "llmc explain --list | llmc explain --presets"
 )
 #: How app.py registers the command. CONCEPT and NAME=VALUE arrive as click's extra
 #: arguments: typer (0.29) coerces every declared non-bool parameter through a

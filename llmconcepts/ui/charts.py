@@ -108,8 +108,8 @@ def render_chart(chart: Chart, width: int) -> Text:
         glyph, style = SERIES_GLYPHS[index % len(SERIES_GLYPHS)], SERIES_STYLES[index % len(SERIES_STYLES)]
         legend.append(glyph, style=style)
         legend.append(f" {name}   ")
-    if marker_column is not None:
-        legend.append(f"{MARKER_GLYPH} at {format_axis_value(chart.marker_x, '')}")
+    if marker_column is not None:  # the exact value (4,096), not an axis label rounded to 3 digits
+        legend.append(f"{MARKER_GLYPH} at {format_number(chart.marker_x)}")
     legend.rstrip()
     text.append_text(legend)
     return text

@@ -21,6 +21,8 @@ from llmconcepts.explain import dependents
 HEADING = "bold"
 LABEL = "cyan"
 MUTED = "dim"
+#: Narrowest layout: a 5-column terminal still gets readable (if overflowing) lines.
+MIN_WIDTH = 20
 
 
 def render_concept(console: Console, bank: CardBank, concept: Concept, *, brief: bool = False) -> None:
@@ -142,7 +144,7 @@ class _Page:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.width = console.width
+        self.width = max(console.width, MIN_WIDTH)
         self.lines: list[Text] = []
 
     def add(self, text: Text) -> None:
@@ -175,7 +177,8 @@ class _Page:
     def pairs(self, rows: Sequence[tuple[str, Text]]) -> None:
         width = min(24, max((len(name) for name, _ in rows), default=0)) + 4
         for name, value in rows:
-            self.add(self.hang(Text(f"  {name}".ljust(width), style=LABEL), value))
+            label = f"  {name}".ljust(width - 2) + "  "  # two spaces even after a name longer than 24
+            self.add(self.hang(Text(label, style=LABEL), value))
 
     def flush(self) -> None:
         self.console.print(Text("\n").join(self.lines), soft_wrap=True)
@@ -196,7 +199,8 @@ def _quantity_text(quantity: Quantity, *, strong: bool = False) -> Text:
     else:
         shown = format_number(value)
     text = Text(shown, style="bold" if strong else "")
-    unit_shown = quantity.display is not None and (quantity.unit in quantity.display or quantity.unit == "bytes")
+    unit_shown = quantity.display is not None and (  # "undefined (why)" (value None) takes no unit
+        quantity.unit in quantity.display or quantity.unit == "bytes" or quantity.value is None)
     if quantity.unit and quantity.unit != "dtype" and not unit_shown:
         text.append(f" {quantity.unit}", style=MUTED)
     return text
