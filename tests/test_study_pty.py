@@ -245,7 +245,7 @@ def test_dashboard_after_a_session(study_env):
     assert re.search(r"Streak\s+1 day\b", board)
     # The Again card's first step, a minute away: written as `llmc due` writes it (learner days).
     when = re.search(r"Next due\s+in (?:<1m|1m) \(((?:today|tomorrow) \d\d:\d\d)\)", board).group(1)
-    due = subprocess.run([*run, "due"], env=study_env, capture_output=True, text=True, timeout=60).stdout
+    due = subprocess.run([*run, "due"], env=study_env, capture_output=True, text=True, timeout=60, check=True).stdout
     assert re.search(rf"Next due\s+in \w+ \({when}\)", due)
 
 
