@@ -243,10 +243,11 @@ def test_dashboard_after_a_session(study_env):
     board = subprocess.run(run, env=study_env, capture_output=True, text=True, timeout=60).stdout
     assert re.search(r"New today\s+8 available", board)  # 10 - the 2 introduced
     assert re.search(r"Streak\s+1 day\b", board)
-    # The Again card's first step, a minute away: written as `llmc due` writes it (learner days).
-    when = re.search(r"Next due\s+in (?:<1m|1m) \(((?:today|tomorrow) \d\d:\d\d)\)", board).group(1)
+    # The Again card's first step, under a minute away: written as `llmc due` writes it, with
+    # the same interval wording (Anki's "<1m") and learner day.
+    next_due = re.search(r"Next due\s+(in <1m \((?:today|tomorrow) \d\d:\d\d\))", board).group(1)
     due = subprocess.run([*run, "due"], env=study_env, capture_output=True, text=True, timeout=60, check=True).stdout
-    assert re.search(rf"Next due\s+in \w+ \({when}\)", due)
+    assert re.search(rf"Next due\s+{re.escape(next_due)}", due)
 
 
 def test_ctrl_d_after_text_on_the_answer_line_ends_the_session(study_env):

@@ -9,8 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from llmconcepts.ui.study import format_interval
-from llmconcepts.ui.when import learner_when
+from llmconcepts.ui.when import due_in
 
 if TYPE_CHECKING:
     from llmconcepts.scheduling.day import LearnerClock
@@ -22,13 +21,11 @@ def next_due_text(next_due: datetime | None, now: datetime, clock: LearnerClock 
     ``nothing scheduled``. Without a clock, the system zone and a midnight rollover."""
     if next_due is None:
         return "nothing scheduled"
-    if next_due <= now:
-        return "now"
     if clock is None:
         from llmconcepts.scheduling.day import LearnerClock, local_timezone
 
         clock = LearnerClock(local_timezone(), rollover_hour=0)
-    return f"in {format_interval(next_due - now)} ({learner_when(next_due, clock, clock.day_of(now))})"
+    return due_in(next_due, now, clock)
 
 
 def render_dashboard(board: Dashboard, now: datetime, console: Console | None = None) -> None:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.text import Text
+
+from llmconcepts.ui.when import due_in
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -75,23 +77,6 @@ def _plural(count: int, word: str) -> str:
 
 def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
-
-
-def _until(later: datetime, now: datetime) -> str:
-    """Rough time until ``later``: ``12m``, ``5h``, ``3d``."""
-    minutes = max((later - now).total_seconds() / 60, 0)
-    if minutes < 60:
-        return f"{max(round(minutes), 1)}m"
-    if minutes < 24 * 60:
-        return f"{round(minutes / 60)}h"
-    return f"{round(minutes / 1440)}d"
-
-
-def _local_when(instant: datetime, time: LearnerTime) -> str:
-    """``today 14:20``, ``tomorrow 09:00`` or ``Tue 5 May 09:00``, in the learner's zone."""
-    from llmconcepts.ui.when import learner_when  # the one wording shared by every view
-
-    return learner_when(instant, time.clock, time.today)
 
 
 # -- bars ---------------------------------------------------------------------------------
@@ -152,8 +137,7 @@ def render_due(report: DueReport, console: Console | None = None) -> None:
         _line(console, (f"{'':<{LABEL_WIDTH}}", "dim"),
               f"your daily limit leaves {_plural(report.reviews_left_today, 'review')} for today")
     if report.due_now.total == 0 and report.next_due is not None and report.next_due > time.now:
-        _line(console, (f"{'Next due':<{LABEL_WIDTH}}", "dim"),
-              f"in {_until(report.next_due, time.now)} ({_local_when(report.next_due, time)})")
+        _line(console, (f"{'Next due':<{LABEL_WIDTH}}", "dim"), due_in(report.next_due, time.now, time.clock))
     console.print()
     _line(console, (f"Next {_plural(len(report.forecast), 'day')}", "bold"), ("  cards due per day", "dim"))
     _forecast(console, report)

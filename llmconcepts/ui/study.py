@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from llmconcepts.errors import LlmcError
 from llmconcepts.grading import Grade, grade_answer
+from llmconcepts.ui.when import format_interval  # the one interval wording; screens import it from here
 
 if TYPE_CHECKING:  # the scheduler is imported by the CLI, not at module import
     from llmconcepts.cardbank.model import CardBank, CardRef
@@ -103,33 +104,6 @@ def parse_command(text: str) -> Command | None:
     ``""`` takes the suggestion.
     """
     return COMMAND_KEYS.get(text.strip().lower())
-
-
-def format_interval(interval: timedelta) -> str:
-    """An interval as Anki writes it on its buttons: ``<1m``, ``10m``, ``3h``, ``8d``, ``1.5mo``, ``2y``.
-
-    Months are 30 days and years 365 days, as in Anki's display.
-    """
-    seconds = interval.total_seconds()
-    if seconds < 60:
-        return "<1m"
-    minutes = seconds / 60
-    if minutes < 59.5:
-        return f"{round(minutes)}m"
-    hours = minutes / 60
-    if hours < 23.5:
-        return f"{round(hours)}h"
-    days = hours / 24
-    if days < 29.5:
-        return f"{round(days)}d"
-    if days < 365:
-        return f"{_one_decimal(days / 30)}mo"
-    return f"{_one_decimal(days / 365)}y"
-
-
-def _one_decimal(value: float) -> str:
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
 
 
 def format_duration(spent: timedelta) -> str:
