@@ -132,8 +132,12 @@ def test_due_now_later_today_and_new_available(bank):
     assert (report.due_now.learning, report.due_now.review) == (1, 1)
     # Later today, before 03-13 04:00 EDT: beta/trade_off 15:05 and alpha/trade_off 03:00.
     assert (report.due_later_today.learning, report.due_later_today.review) == (1, 1)
-    # 3 new cards a day, one introduced today (16:00 UTC): 2 more of the 5 new ones.
-    assert report.new_available_today == 2
+    # 3 new cards a day, one introduced today (16:00 UTC): 2 more at most. Of the three
+    # concepts with new cards, beta (a review due 10:00, a learning step due 15:05) and
+    # gamma (a relearning step due 14:50) have cards due today, which come first and hold
+    # their new facets back until tomorrow (Anki's new-sibling burying); epsilon, never
+    # studied, gives one: 1.
+    assert report.new_available_today == 1
     # 200 reviews a day, one review-state rating today.
     assert report.reviews_left_today == 199
     assert report.has_history

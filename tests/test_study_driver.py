@@ -344,6 +344,13 @@ def test_limits_cram_reviews_and_prerequisites_are_named():
     assert "Today's review limit is reached (200 a day): 35 cards due for review wait until tomorrow" in _ended(
         reviews_today=200, reviews_held_back=35)
     assert "The 5 new cards left wait for their prerequisites" in _ended(new_unseen=5, new_unlocked=0)
+    assert ("6 new cards are later facets of concepts studied or due today: a concept gives one new card "
+            "a day (as Anki buries new siblings), so more tomorrow.") in _ended(
+        new_unseen=6, new_unlocked=0, new_held=6)
+    assert "1 new card is a later facet of a concept studied or due today" in _ended(
+        new_unseen=3, new_unlocked=0, new_held=1)
+    assert "so more tomorrow. The other 2 wait for their prerequisites" in _ended(
+        new_unseen=3, new_unlocked=0, new_held=1)
     assert "Every card here has been introduced: no new card is left." in _ended(introduced=3)
 
 

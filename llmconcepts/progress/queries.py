@@ -250,23 +250,6 @@ def due_per_window(session: Session, boundaries: Sequence[datetime]) -> list[int
     ]
 
 
-def new_cards_available(session: Reader, cap: int) -> int:
-    """Active new cards, counted up to ``cap`` (today's new-card quota).
-
-    A new card is always in the Learning state, so the index on ``state`` narrows the
-    search to new and learning cards, and the count stops once the quota is covered.
-    """
-    if cap <= 0:
-        return 0
-    inner = (
-        select(_card.id)
-        .where(_card.state == LEARNING, _card.last_review.is_(None), _ACTIVE)
-        .limit(cap)
-        .subquery()
-    )
-    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
-
-
 def any_studied(session: Reader) -> bool:
     """True once any card (hidden ones aside) has been studied; stops at the first."""
     query = select(exists().where(_card.last_review.is_not(None), _card.hidden.is_(False)))

@@ -92,7 +92,8 @@ class DueReport:
         due_now: active cards due at or before now.
         due_later_today: active cards due after now, before the learner day ends.
         reviews_left_today: today's review limit minus review-state ratings done today.
-        new_available_today: new cards ``llmc study`` may still introduce today.
+        new_available_today: new cards ``llmc study`` may still introduce today (one per
+            concept not held back, within the quota: ``repository.new_cards_open``).
         next_due: the earliest due time of any active card (None: none scheduled).
         forecast: cards due on each learner day after today.
     """
@@ -138,19 +139,21 @@ def due_report(now: datetime, days: int = 7) -> DueReport:
         raise LlmcError(f"--days must be between 1 and {MAX_FORECAST_DAYS}, not {days}")
     settings, clock, time = _learner(now)
     with _database(now) as db, db.reading() as session:
-        _day, _start, end = clock.today(now)
+        _day, start, end = clock.today(now)
         due_now, later = queries.due_now_and_later(session, time.now, end)
         forecast_days = [time.today + timedelta(days=offset) for offset in range(1, days + 1)]
         per_day = queries.due_per_window(session, day_boundaries(clock, forecast_days))
         done = today_counts(session, clock, time.now)
-        new_quota = max(settings.new_per_day - done.new, 0)
+        reviews_left = max(settings.reviews_per_day - done.reviews, 0)
+        new_today = repository.new_cards_open(session, time.now, start, end, review_quota=reviews_left,
+                                              cap=settings.new_per_day - done.new)
         return DueReport(
             time=time,
             has_history=queries.any_studied(session),
             due_now=due_now,
             due_later_today=later,
-            reviews_left_today=max(settings.reviews_per_day - done.reviews, 0),
-            new_available_today=queries.new_cards_available(session, new_quota),
+            reviews_left_today=reviews_left,
+            new_available_today=new_today,
             next_due=repository.next_due(session),
             forecast=tuple(ForecastDay(day, count) for day, count in zip(forecast_days, per_day)),
         )

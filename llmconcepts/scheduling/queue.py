@@ -8,6 +8,15 @@ new quota); last, learning steps that come due within the learn-ahead window
 (Anki's "learn ahead limit", 20 minutes), so a session need not stop while a
 1-minute step ticks down.
 
+New siblings are buried as Anki's "Bury new siblings" option buries them: a concept
+gives at most one new card a learner day, and none on a day one of its cards has been
+rated or has a learning step or a review (within the review quota) due. Anki gathers
+learning cards, then reviews, then new cards, and skips a new card whose note already
+has a card in the day's queue (Anki manual, "Deck Options", Burying); a rating buries
+the note's other new cards until the next day. So a concept's next facet comes on a
+later day, and a day's new cards cover as many concepts as the quota allows. There is
+no fallback to held-back facets when the quota is not used up, as in Anki.
+
 :class:`QueueIndex` keeps the cards a queue can draw on in memory, in those orders,
 so that building the next queue costs the cards it returns, not the size of the
 bank; the study session decides when it must be read again (``session.py``).
@@ -69,7 +78,9 @@ class Queue:
     learning_ahead: tuple[str, ...]
     learning_today: int  # learning/relearning cards with a step due before the day ends
     reviews_due_today: int  # before the review quota
-    new_available: int  # new cards in the selection, locked ones included, before the quota
+    new_available: int  # active new cards in the selection, locked and held ones included
+    new_offerable: int  # new cards the day can still bring: one per concept not held back (locked included)
+    new_held: int  # active new cards of concepts held back until tomorrow (studied or due today)
 
     def candidates(self) -> tuple[str, ...]:
         return self.learning_due + self.reviews + self.new + self.learning_ahead
@@ -84,13 +95,15 @@ class QueueIndex:
     """The queue-relevant state of a selection's cards for one learner day, held in memory.
 
     It keeps what :meth:`queue` needs and nothing else: the new cards (as positions in
-    curriculum order), the scheduled cards due before the day ends plus the learn-ahead
-    window (or every scheduled card, for cram), which concepts are introduced or have
-    an unsuspended card (for prerequisites), and burial times that end after the day
-    started. Suspended and hidden cards are left out. Build it once with :meth:`load`;
-    after changing a card call :meth:`refresh_concept` with its concept's stored rows.
-    A queue then costs the learning cards, the reviews taken and the new cards scanned,
-    not the size of the bank.
+    curriculum order, and a count per concept), the scheduled cards due before the day
+    ends plus the learn-ahead window (or every scheduled card, for cram), which concepts
+    are introduced or have an unsuspended card (for prerequisites), which were studied
+    (had a card rated) this learner day (their new cards are held back until tomorrow),
+    and burial times that end after the day started. Suspended and hidden cards are left
+    out. Build it once with :meth:`load`; after changing a card call
+    :meth:`refresh_concept` with its concept's stored rows. A queue then costs the
+    learning cards of the day, the reviews taken and the new cards scanned, not the size
+    of the bank.
 
     The caller reloads it when the learner day changes or another process may have
     written (see ``StudySession``): it is a copy of the database, valid for one day.
@@ -123,12 +136,19 @@ class QueueIndex:
         self._buried_until: dict[str, datetime] = {}  # only burials that end after day_start
         self._introduced: set[str] = set()
         self._unavailable: set[str] = set()
+        self._studied_today: set[str] = set()  # concepts with a card rated this learner day
+        self._new_per_concept: dict[str, int] = {}  # concept -> its new cards in _new
+        # kept with the two above: concepts with new cards not studied today, and the new
+        # cards of concepts studied today (before burials and today's due cards)
+        self._open_concepts = 0
+        self._held_new = 0
 
     def load(
         self,
         new_cards: Iterable[tuple[str, bool, datetime | None]],
         scheduled: Iterable[CardRecord],
         flags: Iterable[tuple[str, bool, bool]],
+        studied_today: Iterable[str],
     ) -> QueueIndex:
         """Fill the index from stored rows and return it.
 
@@ -138,6 +158,8 @@ class QueueIndex:
             scheduled: reviewed cards due before :attr:`horizon`
                 (``repository.scheduled_cards``).
             flags: (concept, introduced, usable) (``repository.concept_flags``).
+            studied_today: concepts with a card rated in the learner day
+                (``repository.studied_concepts``).
         """
         for card_id, suspended, buried_until in new_cards:
             self._put_new(card_id, suspended, buried_until, keep_order=False)
@@ -154,15 +176,23 @@ class QueueIndex:
                 if has_usable:
                     usable.add(concept)
         self._unavailable = set(concepts - usable)
+        self._studied_today = set(concepts.intersection(studied_today))
+        for concept in self._new_per_concept:
+            self._tally(concept, +1)
         return self
 
-    def refresh_concept(self, concept: str, records: Iterable[CardRecord]) -> None:
+    def refresh_concept(self, concept: str, records: Iterable[CardRecord], *, studied_today: bool) -> None:
         """Take in the stored state of one concept's unhidden cards (after a rating, an
-        undo or a burial changed one of them)."""
+        undo or a burial changed one of them) and whether a card of it was rated in the
+        learner day (``repository.studied_concepts``)."""
         records = list(records)
+        self._tally(concept, -1)
         for record in records:
             self._drop(record.id)
             self._put(record)
+        if concept in self.selection.concepts:
+            (self._studied_today.add if studied_today else self._studied_today.discard)(concept)
+        self._tally(concept, +1)
         if concept not in self.selection.concepts:
             return  # prerequisites are only enforced inside the selection
         self._introduced.discard(concept)
@@ -172,6 +202,14 @@ class QueueIndex:
             self._unavailable.discard(concept)
         else:
             self._unavailable.add(concept)
+
+    def _tally(self, concept: str, sign: int) -> None:
+        """Add (+1) or take back (-1) the concept's share of the open and held counts."""
+        new = self._new_per_concept.get(concept, 0)
+        if concept in self._studied_today:
+            self._held_new += sign * new
+        elif new:
+            self._open_concepts += sign
 
     def _put(self, record: CardRecord) -> None:
         if record.hidden:
@@ -186,6 +224,8 @@ class QueueIndex:
         if position is None or suspended:
             return
         (insort if keep_order else list.append)(self._new, position)
+        concept = self.selection.concept_of[card_id]
+        self._new_per_concept[concept] = self._new_per_concept.get(concept, 0) + 1
         self._note_burial(card_id, buried_until)
 
     def _put_scheduled(self, record: CardRecord, *, keep_order: bool = True) -> None:
@@ -215,6 +255,10 @@ class QueueIndex:
         at = bisect_left(self._new, position) if position is not None else len(self._new)
         if at < len(self._new) and self._new[at] == position:
             del self._new[at]
+            concept = self.selection.concept_of[card_id]
+            self._new_per_concept[concept] -= 1
+            if not self._new_per_concept[concept]:
+                del self._new_per_concept[concept]
 
     # -- reading -----------------------------------------------------------------------
     def _inactive(self, card_id: str, now: datetime, buried: frozenset[str] | set[str]) -> bool:
@@ -274,7 +318,7 @@ class QueueIndex:
         learning, reviews = self._learning, self._reviews
         due_now = bisect_right(learning, now, key=_DUE)
         due_ahead = bisect_right(learning, now + LEARN_AHEAD, key=_DUE)
-        learning_today = bisect_left(learning, day_end, key=_DUE)
+        learning_end = learning_today = bisect_left(learning, day_end, key=_DUE)
         reviews_end = reviews_today = bisect_left(reviews, day_end, key=_DUE)
         for card_id in inactive:
             scheduled = self._scheduled.get(card_id)
@@ -289,35 +333,96 @@ class QueueIndex:
                 break
             if card_id not in inactive:
                 taken.append(card_id)
+        due_today = _ids(islice(learning, learning_end), inactive) + tuple(taken)
+        held = self._held_back(due_today, inactive)
         return Queue(
             learning_due=_ids(islice(learning, due_now), inactive),
             reviews=tuple(taken),
-            new=self._unlocked_new(new_quota, inactive),
+            new=self._unlocked_new(new_quota, inactive, held),
             learning_ahead=_ids(islice(learning, due_now, due_ahead), inactive),
             learning_today=learning_today,
             reviews_due_today=reviews_today,
-            new_available=len(self._new) - sum(1 for card_id in inactive if self._is_new(card_id)),
+            new_available=len(self._new) - sum(held.buried_new.values()),
+            new_offerable=held.open_concepts,
+            new_held=held.new_cards,
         )
 
-    def _unlocked_new(self, quota: int, inactive: set[str]) -> tuple[str, ...]:
-        """The first ``quota`` active new cards in curriculum order whose concept's
-        prerequisites are introduced (or cannot be: every card of theirs suspended)."""
+    def _held_back(self, due_today: Iterable[str], inactive: set[str]) -> _Held:
+        """The concepts held back at a moment (see :class:`_Held`), from the running counts
+        corrected by ``due_today`` (active learning cards and the reviews taken, due before
+        the day ends) and the ``inactive`` (buried) cards."""
+        concept_of, studied = self.selection.concept_of, self._studied_today
+        per_concept = self._new_per_concept
+        due = frozenset(concept_of[card_id] for card_id in due_today) - studied
+        buried_new: dict[str, int] = {}
+        for card_id in inactive:
+            if self._is_new(card_id):
+                concept = concept_of[card_id]
+                buried_new[concept] = buried_new.get(concept, 0) + 1
+        open_concepts, new_cards = self._open_concepts, self._held_new
+        for concept in due.union(buried_new):
+            new = per_concept.get(concept, 0)
+            active_new = new - buried_new.get(concept, 0)
+            if concept in studied:  # held already: only its buried cards come off
+                new_cards -= new - active_new
+            elif new and (concept in due or not active_new):
+                open_concepts -= 1  # counted as open by the index: due today, or all new buried
+                if concept in due:
+                    new_cards += active_new
+        return _Held(studied, due, buried_new, open_concepts, new_cards)
+
+    def _unlocked_new(self, quota: int, inactive: set[str], held: _Held) -> tuple[str, ...]:
+        """At most ``quota`` active new cards in curriculum order, the first of each concept
+        that is not held back today (see :class:`_Held`) and whose prerequisites are
+        introduced (or cannot be: every card of theirs suspended)."""
         if quota <= 0:
             return ()
         chosen: list[str] = []
+        taken_concepts: set[str] = set()  # a concept's first new card only: its others wait a day
         order, concept_of = self.selection.order, self.selection.concept_of
         prerequisites = self.selection.prerequisites
         introduced, unavailable = self._introduced, self._unavailable
         for position in self._new:
             card_id = order[position]
-            if card_id in inactive:
+            concept = concept_of[card_id]
+            if card_id in inactive or concept in taken_concepts or held.holds(concept):
                 continue
-            needs = prerequisites.get(concept_of[card_id], ())
+            needs = prerequisites.get(concept, ())
             if all(p in introduced or p in unavailable for p in needs):
                 chosen.append(card_id)
+                taken_concepts.add(concept)
                 if len(chosen) == quota:
                     break
         return tuple(chosen)
+
+
+@dataclass(frozen=True)
+class _Held:
+    """Which concepts give no new card today, at one moment, and the counts that follow.
+
+    A concept is held back when a card of it was rated in the learner day, or when it has
+    an active learning card or a review within the quota due before the day ends (that
+    card comes first, and rating it holds the concept back anyway). Built from the index's
+    running counts plus the day's due cards and the buried cards, so it costs those, not
+    the size of the bank.
+
+    Attributes:
+        studied: concepts with a card rated today (the index's set, not copied).
+        due: concepts not in ``studied`` with a card due today.
+        buried_new: concept -> its new cards buried at the moment.
+        open_concepts: concepts not held back that have an active new card (each can give
+            one new card today).
+        new_cards: active new cards of held-back concepts.
+    """
+
+    studied: set[str]
+    due: frozenset[str]
+    buried_new: Mapping[str, int]
+    open_concepts: int
+    new_cards: int
+
+    def holds(self, concept: str) -> bool:
+        return concept in self.studied or concept in self.due
 
 
 def _ids(entries: Iterable[tuple[datetime, str]], leave_out: set[str]) -> tuple[str, ...]:

@@ -144,8 +144,9 @@ class Outlook:
         new_today: new cards introduced today, in every session and selection.
         new_in_session: new cards introduced in this session.
         new_unseen: new cards not yet introduced, neither suspended nor buried.
-        new_unlocked: how many of those the queue could take now (prerequisites met),
-            capped by nothing else; 0 with ``new_unseen`` > 0 means all wait for prerequisites.
+        new_unlocked: how many of those the queue could take now (prerequisites met, one
+            per concept not held back), capped by nothing else; 0 with ``new_unseen`` > 0
+            means all are held back or wait for prerequisites.
         reviews_per_day: the ``reviews-per-day`` setting.
         reviews_today: review-state cards studied today, in every session.
         reviews_held_back: reviews due today beyond the day's review quota.
@@ -155,6 +156,8 @@ class Outlook:
         introduced: introduced, active cards (what ``--cram`` studies).
         next_due: the earliest due time after ``now`` of an active scheduled card
             (None: no card is scheduled after now).
+        new_held: of ``new_unseen``, the cards held back until tomorrow: their concept had
+            a card rated today or has one due today (Anki's burying of new siblings).
     """
 
     now: datetime
@@ -172,6 +175,7 @@ class Outlook:
     options: SessionOptions
     introduced: int
     next_due: datetime | None
+    new_held: int = 0
 
 
 @dataclass(frozen=True)
@@ -250,11 +254,14 @@ class StudySession:
                 repository.new_card_states(session),
                 repository.scheduled_cards(session, index.horizon),
                 repository.concept_flags(session),
+                repository.studied_concepts(session, start, end),
             )
             self._index_day, self._index_marker = day, marker
         else:
             for concept in self._touched:
-                self._index.refresh_concept(concept, repository.concept_cards(session, concept))
+                records = repository.concept_cards(session, concept)
+                studied = bool(repository.studied_concepts(session, start, end, concept=concept))
+                self._index.refresh_concept(concept, records, studied_today=studied)
         self._touched.clear()
         return self._index
 
@@ -351,9 +358,10 @@ class StudySession:
         return QueuedCard(chosen, "cram" if self.options.cram else kind, due)
 
     def progress(self, now: datetime) -> Progress:
-        """Ratings done and cards left: new (today's quota, or fewer if fewer exist),
-        learning (cards with a step due today) and review (due today, within quota),
-        with this session's limits applied."""
+        """Ratings done and cards left: new (today's quota, or fewer if the day can bring
+        fewer: one per concept not held back, see ``queue.py``), learning (cards with a
+        step due today) and review (due today, within quota), with this session's limits
+        applied."""
         now = _utc(now)
         done = len(self._done)
         slots = self._slots_left()
@@ -361,7 +369,7 @@ class StudySession:
             left = len(self._cram_candidates(now))
             return Progress(done, 0, 0, left if slots is None else min(left, slots))
         queue, new_quota = self._queue(now)
-        new_left = min(new_quota, queue.new_available)
+        new_left = min(new_quota, queue.new_offerable)
         review_left = len(queue.reviews)
         if slots is not None:
             review_left = min(review_left, slots)
@@ -549,6 +557,7 @@ class StudySession:
             options=self.options,
             introduced=introduced,
             next_due=next_due,
+            new_held=queue.new_held,
         )
 
     def _introduced_and_next_due(self, session: Session, now: datetime) -> tuple[int, datetime | None]:
@@ -727,9 +736,10 @@ def dashboard(now: datetime, *, bank: CardBank | None = None) -> Dashboard:
     the study streak and the next due time of any active card.
 
     The same figures a session over the whole bank shows (its queue's learning steps
-    due, reviews due by now within the quota, new cards within the quota), counted by
-    one SQL statement instead of building the queue: after the sync, the bank's cards
-    are exactly the unhidden rows.
+    due, reviews due by now within the quota, the new cards it can still bring today
+    within the quota: one per concept not held back, see ``queue.py``), counted by
+    SQL aggregates instead of building the queue: after the sync, the bank's cards are
+    exactly the unhidden rows.
 
     Raises:
         The same errors as :func:`open_session`.
@@ -743,17 +753,21 @@ def dashboard(now: datetime, *, bank: CardBank | None = None) -> Dashboard:
     settings = load_settings()
     db = _synced_database(bank if bank is not None else _load_bank(), now, read_only=True)
     clock = clock_for(settings)
+    _day, start, end = clock.today(now)
     try:
         with db.reading() as session:
             counts = today_counts(session, clock, now)
+            review_quota = max(settings.reviews_per_day - counts.reviews, 0)
             cards = repository.active_counts(session, now)
+            new_today = repository.new_cards_open(
+                session, now, start, end, review_quota=review_quota, cap=settings.new_per_day - counts.new
+            )
             streak = streak_days(session, clock, now)
     finally:
         db.close()
-    review_quota = max(settings.reviews_per_day - counts.reviews, 0)
     return Dashboard(
         due_now=cards.learning_due + min(review_quota, cards.reviews_due),  # reviews go earliest due first
-        new_available_today=min(max(settings.new_per_day - counts.new, 0), cards.new),
+        new_available_today=new_today,
         streak_days=streak,
         next_due=cards.next_due,
         clock=clock,

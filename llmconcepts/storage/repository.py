@@ -14,12 +14,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, case, exists, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, exists, func, select, union
 from sqlalchemy.orm import Session
 
 from llmconcepts.storage.models import KIND_REVIEW, CardRow, ReviewLogRow
 
 STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
+LEARNING_STATE, REVIEW_STATE = 1, 2  # fsrs.State values, as stored
 _CHUNK = 500  # stays under SQLite's bound-parameter limit
 
 
@@ -220,18 +221,16 @@ def next_due(session: Session) -> datetime | None:
 
 @dataclass(frozen=True)
 class ActiveCounts:
-    """Unhidden cards neither suspended nor buried at a moment, counted in one pass.
+    """Unhidden scheduled cards neither suspended nor buried at a moment, counted in one pass.
 
     Attributes:
         learning_due: learning and relearning cards due by then.
         reviews_due: review cards due by then.
-        new: new cards.
         next_due: the earliest due time among them (None: none is scheduled).
     """
 
     learning_due: int
     reviews_due: int
-    new: int
     next_due: datetime | None
 
 
@@ -240,17 +239,86 @@ def active_counts(session: Session, now: datetime) -> ActiveCounts:
     cards = CardRow.__table__.c
     due_now = cards.last_review.is_not(None) & (cards.due <= now)
     query = select(
-        _count_where(due_now & (cards.state != 2)),
-        _count_where(due_now & (cards.state == 2)),
-        _count_where(cards.last_review.is_(None)),
+        _count_where(due_now & (cards.state != REVIEW_STATE)),
+        _count_where(due_now & (cards.state == REVIEW_STATE)),
         func.min(cards.due),
-    ).where(
-        cards.hidden.is_(False),
-        cards.suspended.is_(False),
-        cards.buried_until.is_(None) | (cards.buried_until <= now),
+    ).where(_active(now))
+    learning, reviews, first_due = session.execute(query).one()
+    return ActiveCounts(int(learning), int(reviews), _utc(first_due))
+
+
+def _active(now: datetime) -> ColumnElement[bool]:
+    """SQL: the card is neither hidden, suspended nor buried at ``now``."""
+    cards = CardRow.__table__.c
+    return (
+        cards.hidden.is_(False)
+        & cards.suspended.is_(False)
+        & (cards.buried_until.is_(None) | (cards.buried_until <= now))
     )
-    learning, reviews, new, first_due = session.execute(query).one()
-    return ActiveCounts(int(learning), int(reviews), int(new), _utc(first_due))
+
+
+def _studied_concepts(start: datetime, end: datetime) -> Select[tuple[str]]:
+    """SQL: concept ids of the cards rated in ``[start, end)`` that are not new again.
+
+    Ratings are the "review" rows, as the daily limits count them (cram practice and
+    resets move no schedule). A card reset since is new again, and its rating no longer
+    counts. Read through the index on ``review_log.reviewed_at``: only that day's rows."""
+    cards, log = CardRow.__table__, ReviewLogRow.__table__
+    return (
+        select(cards.c.concept_id)
+        .select_from(log.join(cards, log.c.card_id == cards.c.id))
+        .where(log.c.reviewed_at >= start, log.c.reviewed_at < end, log.c.kind == KIND_REVIEW,
+               cards.c.last_review.is_not(None))
+    )
+
+
+def studied_concepts(
+    session: Session, start: datetime, end: datetime, *, concept: str | None = None
+) -> set[str]:
+    """Concepts with a card rated in ``[start, end)`` (see :func:`_studied_concepts`); with
+    ``concept``, that one concept or nothing."""
+    query = _studied_concepts(start, end).distinct()
+    if concept is not None:
+        query = query.where(CardRow.__table__.c.concept_id == concept)
+    return set(session.scalars(query))
+
+
+def new_cards_open(
+    session: Session, now: datetime, day_start: datetime, day_end: datetime, *, review_quota: int, cap: int
+) -> int:
+    """New cards the whole bank's queue can still bring in the learner day ``[day_start,
+    day_end)``, at most ``cap`` (today's new-card quota).
+
+    The same rule as ``QueueIndex`` (``scheduling/queue.py``): one card per concept that
+    has a new card active at ``now`` and is not held back until tomorrow, i.e. has no
+    card rated today and no active learning card or review (within ``review_quota``,
+    earliest due first) due before the day ends. Concepts still waiting for their
+    prerequisites count: studying the prerequisites' first cards unlocks them today.
+    The new cards are found through the index on ``cards.state`` (a new card is in the
+    Learning state); the count stops at ``cap``.
+    """
+    if cap <= 0:
+        return 0
+    cards = CardRow.__table__.c
+    scheduled_today = cards.last_review.is_not(None) & (cards.due < day_end) & _active(now)
+    # "state + 0": SQLite then walks the due index in order and stops at the quota, instead
+    # of reading every Review card through the state index and sorting them
+    in_review = (cards.state + 0) == REVIEW_STATE
+    held = union(
+        _studied_concepts(day_start, day_end),
+        select(cards.concept_id).where(scheduled_today, cards.state != REVIEW_STATE),
+        select(cards.concept_id).where(scheduled_today, in_review)
+        .order_by(cards.due, cards.id).limit(max(review_quota, 0)).subquery().select(),
+    )
+    open_concepts = (
+        select(cards.concept_id)
+        .where(cards.state == LEARNING_STATE, cards.last_review.is_(None), _active(now),
+               cards.concept_id.not_in(held))
+        .distinct()
+        .limit(cap)
+        .subquery()
+    )
+    return int(session.scalar(select(func.count()).select_from(open_concepts)) or 0)
 
 
 def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:

@@ -169,9 +169,24 @@ def _new_cards_reason(outlook: Outlook) -> str | None:
         return (f"Today's new-card limit is reached ({outlook.new_per_day} a day; {waiting}): "
                 "more tomorrow (llmc config set new-per-day N).")
     if not outlook.new_unlocked:
-        return (f"The {_cards(unseen, 'new card')} left wait for their prerequisites, "
-                "whose cards are buried or not yet introduced.")
+        return _held_and_locked(unseen, outlook.new_held)
     return None
+
+
+def _held_and_locked(unseen: int, held: int) -> str:
+    """Why none of the ``unseen`` new cards can come now: ``held`` of them are held back
+    until tomorrow (a card of their concept studied or due today), the rest wait for
+    their prerequisites."""
+    locked = unseen - held
+    prerequisites = "for their prerequisites, whose cards are buried or not yet introduced."
+    if not held:
+        return f"The {_cards(locked, 'new card')} left {'waits' if locked == 1 else 'wait'} {prerequisites}"
+    what = "is a later facet of a concept" if held == 1 else "are later facets of concepts"
+    line = (f"{_cards(held, 'new card')} {what} studied or due today: a concept gives "
+            "one new card a day (as Anki buries new siblings), so more tomorrow.")
+    if locked:
+        line += f" The other {locked} {'waits' if locked == 1 else 'wait'} {prerequisites}"
+    return line
 
 
 def _cards(count: int, noun: str = "card") -> str:
