@@ -281,3 +281,23 @@ def test_cram_logs_practice_and_leaves_the_schedule_alone():
         assert cram.summary(now).studied_by_kind == {"cram": 3}
     assert {card: card_row(card) for card in before} == before
     assert log_count("practice") == 3 and log_count("review") == 2
+
+
+def test_only_reviews_within_the_days_limit_hold_their_new_facets_back():
+    """x/mechanism and y/mechanism come due at the same moment (ties go by card id, x first);
+    z was never studied. With one review left for the day only x's review is served, so y
+    and z each give a new card; with two, only z does."""
+    from llmconcepts.progress.reports import due_report
+
+    write_config("fuzz = false\n")
+    bank = make_bank("x", "y", "z")
+    with open_session(OPTIONS, DAY1, bank=bank) as session:
+        for card in ("x/mechanism", "y/mechanism"):
+            session.rate(card, 4, DAY1)  # Easy: both due DAY1 + 8 days
+    due_day = DAY1 + timedelta(days=8)
+    for reviews_per_day, expected in ((1, 2), (2, 1)):
+        write_config(f"fuzz = false\nnew-per-day = 10\nreviews-per-day = {reviews_per_day}\n")
+        assert dashboard(due_day, bank=bank).new_available_today == expected
+        assert due_report(due_day).new_available_today == expected
+        with open_session(OPTIONS, due_day, bank=bank) as session:
+            assert session.progress(due_day).new_left == expected

@@ -13,11 +13,15 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, exists, func, select, union
+from sqlalchemy import ColumnElement, Select, bindparam, case, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from llmconcepts.storage.models import KIND_REVIEW, CardRow, ReviewLogRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
 LEARNING_STATE, REVIEW_STATE = 1, 2  # fsrs.State values, as stored
@@ -247,9 +251,11 @@ def active_counts(session: Session, now: datetime) -> ActiveCounts:
     return ActiveCounts(int(learning), int(reviews), _utc(first_due))
 
 
-def _active(now: datetime) -> ColumnElement[bool]:
-    """SQL: the card is neither hidden, suspended nor buried at ``now``."""
-    cards = CardRow.__table__.c
+def _active(
+    now: datetime, cards: ReadOnlyColumnCollection[str, Any] = CardRow.__table__.c
+) -> ColumnElement[bool]:
+    """SQL: the card (of the ``cards`` table or an alias's columns) is neither hidden,
+    suspended nor buried at ``now``."""
     return (
         cards.hidden.is_(False)
         & cards.suspended.is_(False)
@@ -291,29 +297,46 @@ def new_cards_open(
 
     The same rule as ``QueueIndex`` (``scheduling/queue.py``): one card per concept that
     has a new card active at ``now`` and is not held back until tomorrow, i.e. has no
-    card rated today and no active learning card or review (within ``review_quota``,
-    earliest due first) due before the day ends. Concepts still waiting for their
-    prerequisites count: studying the prerequisites' first cards unlocks them today.
-    The new cards are found through the index on ``cards.state`` (a new card is in the
-    Learning state); the count stops at ``cap``.
+    card rated today (see :func:`_studied_concepts`) and no active learning card or
+    review (within ``review_quota``, earliest due first) due before the day ends.
+    Concepts still waiting for their prerequisites count: studying the prerequisites'
+    first cards unlocks them today.
+
+    Two statements, each bounded by what it returns rather than by the backlog: the due
+    time and id of the last review the quota takes (the due index walked ``review_quota``
+    rows), then the new cards through the index on ``cards.state`` (a new card is in the
+    Learning state), each checked against its own concept's few cards (the index on
+    ``cards.concept_id``), stopping at ``cap`` concepts.
     """
     if cap <= 0:
         return 0
-    cards = CardRow.__table__.c
-    scheduled_today = cards.last_review.is_not(None) & (cards.due < day_end) & _active(now)
-    # "state + 0": SQLite then walks the due index in order and stops at the quota, instead
-    # of reading every Review card through the state index and sorting them
-    in_review = (cards.state + 0) == REVIEW_STATE
-    held = union(
-        _studied_concepts(day_start, day_end),
-        select(cards.concept_id).where(scheduled_today, cards.state != REVIEW_STATE),
-        select(cards.concept_id).where(scheduled_today, in_review)
-        .order_by(cards.due, cards.id).limit(max(review_quota, 0)).subquery().select(),
+    table, log = CardRow.__table__, ReviewLogRow.__table__
+    card, sibling = table.c, table.alias("sibling").c
+    holds = sibling.state != REVIEW_STATE
+    if review_quota > 0:
+        # "state + 0" keeps SQLite on the due index (in order, stopping at the quota)
+        # rather than reading every Review card through the state index and sorting them
+        last_taken = session.execute(
+            select(card.due, card.id)
+            .where(card.last_review.is_not(None), card.due < day_end, _active(now, card),
+                   (card.state + 0) == REVIEW_STATE)
+            .order_by(card.due, card.id).offset(review_quota - 1).limit(1)
+        ).first()
+        within_quota = true() if last_taken is None else (sibling.due < last_taken.due) | (
+            (sibling.due == last_taken.due) & (sibling.id <= last_taken.id))
+        holds = holds | within_quota
+    rated_today = exists().where(
+        log.c.card_id == sibling.id, log.c.reviewed_at >= day_start, log.c.reviewed_at < day_end,
+        log.c.kind == KIND_REVIEW,
+    )
+    held_back = exists().where(
+        sibling.concept_id == card.concept_id,
+        sibling.last_review.is_not(None),
+        ((sibling.due < day_end) & _active(now, sibling) & holds) | rated_today,
     )
     open_concepts = (
-        select(cards.concept_id)
-        .where(cards.state == LEARNING_STATE, cards.last_review.is_(None), _active(now),
-               cards.concept_id.not_in(held))
+        select(card.concept_id)
+        .where(card.state == LEARNING_STATE, card.last_review.is_(None), _active(now, card), ~held_back)
         .distinct()
         .limit(cap)
         .subquery()
