@@ -141,12 +141,19 @@ class Calculation:
         }
 
 
+#: Significant digits a float keeps in ``--json``: enough for any input or published
+#: figure, few enough to drop binary rounding noise (5.000000000000001 prints as 5.0).
+JSON_SIGNIFICANT_DIGITS = 12
+
+
 def jsonable(value: Any) -> Any:
     """Numpy scalars/arrays and tuples -> plain Python; non-finite floats -> None.
 
     JSON has no inf/nan, and a string where a number belongs misleads a reader, so a
     value without a finite number is null (calculators attach a note saying why:
-    :func:`undefined`, :func:`unlimited`).
+    :func:`undefined`, :func:`unlimited`). Finite floats are rounded to
+    :data:`JSON_SIGNIFICANT_DIGITS` significant digits and -0.0 becomes 0.0: the
+    noise of binary arithmetic is not part of an answer.
     """
     try:
         import numpy as np
@@ -160,7 +167,10 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        if not math.isfinite(value):
+            return None
+        rounded = float(f"{value:.{JSON_SIGNIFICANT_DIGITS}g}")
+        return rounded if rounded != 0 else 0.0  # -0.0 (a negated zero entropy) is 0
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -609,7 +619,7 @@ class CalculatorSpec:
             try:
                 spec = self.input(name)
             except KeyError:
-                raise self._error(f"unknown input '{name}'") from None
+                raise self._error(f"unknown input '{name}'{self._did_you_mean(name)}") from None
             try:
                 value = spec.parse(raw)
             except ValueError as exc:
@@ -629,8 +639,20 @@ class CalculatorSpec:
 
     def _error(self, problem: str) -> CalculatorInputError:
         return CalculatorInputError(
-            f"{problem}. Valid inputs for {self.concept}:\n{self.usage()}"
+            f"{problem.rstrip('.')}. Valid inputs for {self.concept}:\n{self.usage()}"
         )
+
+    def _did_you_mean(self, name: str) -> str:
+        """' (did you mean 'tokens'?)' for a near-miss of a valid name, else ''.
+
+        Only a mistyped name pays for importing rapidfuzz; a ratio of 60 or more
+        (0-100, edit-based) takes one or two slips in a short name.
+        """
+        from rapidfuzz import fuzz, process
+
+        names = [spec.name for spec in self.inputs] + (["model"] if self.preset_fields else [])
+        match = process.extractOne(name, names, scorer=fuzz.ratio, score_cutoff=60)
+        return f" (did you mean '{match[0]}'?)" if match else ""
 
     def run(self, assignments: Sequence[str] = ()) -> Calculation:
         """Resolve the assignments and call the function.
@@ -641,9 +663,9 @@ class CalculatorSpec:
         one-line error, never a warning or a traceback.
 
         Raises:
-            CalculatorInputError: see :meth:`resolve`; also raised by the function
-                itself when inputs are individually valid but inconsistent
-                (e.g. more KV heads than query heads).
+            CalculatorInputError: see :meth:`resolve`; also when the function finds
+                inputs individually valid but inconsistent (e.g. more KV heads than
+                query heads). Every such message ends with the valid-inputs listing.
         """
         import numpy as np  # already imported by the calculator's family module
 
@@ -651,8 +673,10 @@ class CalculatorSpec:
         try:
             with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
                 calculation = self.function(**values)
+        except CalculatorInputError as exc:  # inputs valid alone but not together: list them too
+            raise self._error(exc.message) from None
         except (ArithmeticError, MemoryError) as exc:
-            raise CalculatorInputError(
+            raise self._error(
                 f"{self.concept} cannot compute with these inputs together ({exc or type(exc).__name__}); "
                 "try values nearer the defaults") from None
         if preset is None:

@@ -126,7 +126,7 @@ def sampling_controls(
     final /= final.sum()
 
     nonzero = final[final > 0]
-    entropy = float(-(nonzero * np.log(nonzero)).sum())
+    entropy = float(-(nonzero * np.log(nonzero)).sum()) + 0.0  # + 0.0: one certain token gives 0, not -0.0
     greedy_token = int(order[0])
 
     steps = (

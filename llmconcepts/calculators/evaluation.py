@@ -290,7 +290,7 @@ def perplexity(
             fail("give token probabilities or mean_nll")
         ensure("probabilities", probabilities, Each(_TOKEN_PROBABILITY))
         log_probs = np.log(np.asarray(probabilities, dtype=float))
-        nats = float(-log_probs.mean())
+        nats = float(-log_probs.mean()) + 0.0  # + 0.0: all-certain tokens give 0, not -0.0
         source_step = Step("mean NLL", f"-(1/{len(probabilities)}) x sum ln p", Quantity(nats, "nats"))
         tokens = len(probabilities)
     else:
