@@ -94,3 +94,31 @@ def test_json_of_certain_tokens_has_zero_nll_not_negative_zero(capsys):
     assert results["mean_nll_nats"]["value"] == 0.0 and results["perplexity"]["value"] == 1.0
     code, out, _ = llmc(capsys, "explain", "perplexity", "probabilities=1,1")
     assert "exp(0) = 2^0" in out and "-0" not in out
+
+
+# -- narrow terminals: every line of every calculator's page fits the width -------------------
+
+@pytest.mark.parametrize("width", [60, 40])
+@pytest.mark.parametrize("concept", sorted(CALCULATORS))
+def test_every_line_fits_a_narrow_terminal(capsys, monkeypatch, concept, width):
+    # COLUMNS sets the width of the console the CLI builds (rich reads it), as in a terminal.
+    monkeypatch.setenv("COLUMNS", str(width))
+    for extra in ((), ("--brief",)):
+        code, out, _ = llmc(capsys, "explain", concept, *extra)
+        assert code == 0
+        too_long = [line for line in out.splitlines() if len(line) > width]
+        assert too_long == [], f"{concept} {' '.join(extra)} at {width} columns"
+
+
+def test_long_headings_titles_and_legends_wrap_at_60_columns(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    _, out, _ = llmc(capsys, "explain", "paged-attention")
+    # "Calculator: " is 12 columns; the title goes on beneath it, aligned with its first word
+    assert "Calculator: PagedAttention: KV memory wasted by contiguous\n            vs block allocation\n" in out
+    _, out, _ = llmc(capsys, "explain", "sampling-controls")
+    # five series and the marker: 104 columns on one line before; now whole entries per line
+    legend = [line.strip() for line in out.splitlines() if "token 0 (z=3)" in line or "| at 1" in line]
+    assert legend == ["* token 0 (z=3)   - token 1 (z=2)   + token 2 (z=1)",
+                      "o token 3 (z=0.5)   x token 4 (z=-1)   | at 1"]
+    _, out, _ = llmc(capsys, "explain", "scaling-laws")
+    assert "Approach 3 loss at a fixed budget of 5.88e+23 FLOPs (| marks\nthe Approaches 1/2 optimum)\n" in out

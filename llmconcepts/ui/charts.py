@@ -10,6 +10,7 @@ without colour (``NO_COLOR``); colour only adds emphasis.
 from __future__ import annotations
 
 import math
+import textwrap
 from bisect import bisect_left
 from collections.abc import Sequence
 
@@ -56,6 +57,10 @@ def _column_xs(chart: Chart, columns: int) -> list[float]:
 def render_chart(chart: Chart, width: int) -> Text:
     """The chart as a Text block at most ``width`` characters wide (minimum useful: 40).
 
+    The title, the x-axis name (when it does not fit under the axis) and the legend
+    are wrapped to ``width``: a legend entry never breaks, entries go on as many
+    lines as they need.
+
     Args:
         chart: x ascending, every series the same length as x.
         width: available columns (the console width).
@@ -87,7 +92,7 @@ def render_chart(chart: Chart, width: int) -> Text:
             r = row_of(_interpolate(chart.x, ys, x))
             grid[r][c], styles[r][c] = glyph, style
 
-    text = Text(chart.title + "\n", style="bold")
+    text = Text("\n".join(_wrap(chart.title, width)) + "\n", style="bold")
     label_rows = {0: labels[0], (PLOT_ROWS - 1) // 2: labels[1], PLOT_ROWS - 1: labels[2]}
     for r in range(PLOT_ROWS):
         text.append(label_rows.get(r, "").rjust(label_width) + (" +" if r in label_rows else " |"))
@@ -100,16 +105,42 @@ def render_chart(chart: Chart, width: int) -> Text:
     middle = chart.x_label
     gap = columns - len(left) - len(right)
     axis = left + (middle.center(gap) if gap >= len(middle) + 2 else " " * max(gap, 1)) + right
-    text.append(" " * (label_width + 2) + axis + "\n")
+    indent = " " * (label_width + 2)
+    text.append(indent + axis + "\n")
     if gap < len(middle) + 2:
-        text.append(" " * (label_width + 2) + "x: " + middle + "\n")
-    legend = Text(" " * (label_width + 2))
-    for index, name in enumerate(chart.series):
-        glyph, style = SERIES_GLYPHS[index % len(SERIES_GLYPHS)], SERIES_STYLES[index % len(SERIES_STYLES)]
-        legend.append(glyph, style=style)
-        legend.append(f" {name}   ")
+        for index, line in enumerate(_wrap(middle, width - len(indent) - 3)):
+            text.append(indent + ("x: " if index == 0 else "   ") + line + "\n")
+    entries = [(SERIES_GLYPHS[i % len(SERIES_GLYPHS)], SERIES_STYLES[i % len(SERIES_STYLES)], name)
+               for i, name in enumerate(chart.series)]
     if marker_column is not None:  # the exact value (4,096), not an axis label rounded to 3 digits
-        legend.append(f"{MARKER_GLYPH} at {format_number(chart.marker_x)}")
-    legend.rstrip()
-    text.append_text(legend)
+        entries.append((MARKER_GLYPH, "dim", f"at {format_number(chart.marker_x)}"))
+    text.append_text(_legend(entries, indent, width))
     return text
+
+
+LEGEND_GAP = "   "
+
+
+def _legend(entries: Sequence[tuple[str, str, str]], indent: str, width: int) -> Text:
+    """``glyph name`` entries three spaces apart, a new line (under ``indent``) whenever
+    the next entry would pass ``width``; one entry wider than the space has a line to itself."""
+    legend, used = Text(indent), len(indent)
+    for glyph, style, name in entries:
+        entry_width = len(glyph) + 1 + len(name)
+        if used > len(indent):
+            if used + len(LEGEND_GAP) + entry_width > width:
+                legend.append("\n" + indent)
+                used = len(indent)
+            else:
+                legend.append(LEGEND_GAP)
+                used += len(LEGEND_GAP)
+        legend.append(glyph, style=style)
+        legend.append(f" {name}")
+        used += entry_width
+    return legend
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    """``line`` in lines of at most ``width`` characters, broken between words (a single
+    word longer than that is cut; nothing is dropped)."""
+    return textwrap.wrap(line, max(width, 10), break_on_hyphens=False) or [""]

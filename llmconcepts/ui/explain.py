@@ -32,7 +32,7 @@ def render_concept(console: Console, bank: CardBank, concept: Concept, *, brief:
         layer_title = bank.layer(concept.layer).title
     except KeyError:
         layer_title = concept.layer
-    page.add(Text.assemble((concept.title, "bold"), "  ", (f"({concept.id})", MUTED)))
+    page.add(page.hang(Text(), Text.assemble((concept.title, "bold"), "  ", (f"({concept.id})", MUTED))))
     page.add(page.hang(Text("Layer: ", style=LABEL), Text(layer_title)))
     if concept.aliases:
         page.add(page.hang(Text("Also called: ", style=LABEL), Text(", ".join(concept.aliases))))
@@ -63,7 +63,7 @@ def render_concept(console: Console, bank: CardBank, concept: Concept, *, brief:
 def render_calculation(console: Console, calculation: Calculation) -> None:
     """Formula, inputs with units, the working, results, charts, notes, sources."""
     page = _Page(console)
-    page.add(Text.assemble(("Calculator: ", HEADING), (calculation.title, HEADING)))
+    page.add(_calculator_heading(page, calculation))
     page.add(page.hang(Text("  "), Text(calculation.formula)))
     page.blank()
     page.add(Text("Inputs", style=HEADING))
@@ -93,7 +93,7 @@ def render_calculation(console: Console, calculation: Calculation) -> None:
 def render_calculation_brief(console: Console, calculation: Calculation) -> None:
     """Only the calculator's title and results (for ``--brief``)."""
     page = _Page(console)
-    page.add(Text.assemble(("Calculator: ", HEADING), (calculation.title, HEADING)))
+    page.add(_calculator_heading(page, calculation))
     _results(page, calculation)
     page.flush()
 
@@ -183,6 +183,11 @@ class _Page:
     def flush(self) -> None:
         self.console.print(Text("\n").join(self.lines), soft_wrap=True)
         self.lines = []
+
+
+def _calculator_heading(page: _Page, calculation: Calculation) -> Text:
+    """'Calculator: <title>', a long title wrapped under itself."""
+    return page.hang(Text("Calculator: ", style=HEADING), Text(calculation.title, style=HEADING))
 
 
 def _results(page: _Page, calculation: Calculation) -> None:
