@@ -160,3 +160,60 @@ def test_a_layer_query_unlike_any_layer_has_no_suggestion(bank: CardBank):
     with pytest.raises(UnknownLayerError) as caught:
         find_layer(bank, "xyz")
     assert caught.value.suggestion is None
+
+
+# -- field shorthand (attn, ctx, moe, kv...): a query that spells a name in shorthand names it --
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("self attn", "self-attention"),  # was tied with four names that merely contain "self"
+        ("selfattn", "self-attention"),  # no separator: shorthand inside one word
+        ("Self-Attn", "self-attention"),
+        ("multi head attn", "multi-head-attention"),
+        ("paged attn", "paged-attention"),
+        ("spec dec", "speculative-decoding"),  # both words shortened
+        ("specdec", "speculative-decoding"),
+        ("ctx window", "context-window"),
+        ("ctx win", "context-window"),  # shorthand spelled out, then the prefix rule
+        ("layer norm", "layer-normalization"),
+        ("quant", "quantization"),  # the whole title in shorthand
+        ("rag eval", "rag-evaluation"),
+        ("emb sim", "embedding-similarity"),
+        ("embed similarity", "embedding-similarity"),  # two shorthands for one word
+    ],
+)
+def test_shorthand_names_the_concept(bank: CardBank, query: str, expected: str):
+    assert find_concept(bank, query).id == expected
+
+
+def test_shorthand_in_the_built_in_bank():
+    from llmconcepts.cardbank.loader import load_bank
+
+    real = load_bank()
+    for query, expected in [("self attn", "self-attention"), ("selfattn", "self-attention"),
+                            ("spec dec", "speculative-decoding"), ("ctx engineering", "context-engineering"),
+                            ("kv cache", "kv-cache"), ("supervised ft", "training-stages"),
+                            ("support rag", "support-rag-design")]:  # an alias as typed still counts
+        assert find_concept(real, query).id == expected, query
+
+
+@pytest.mark.parametrize("query", ["cache", "decoding"])
+def test_a_word_several_names_share_is_still_ambiguous(query):
+    from llmconcepts.cardbank.loader import load_bank
+
+    with pytest.raises(AmbiguousConceptError) as caught:
+        find_concept(load_bank(), query)
+    expected = {"cache": ["kv-cache", "semantic-caching"],
+                "decoding": ["next-token-prediction", "sampling-controls", "speculative-decoding"]}[query]
+    assert caught.value.candidates == expected  # in curriculum order
+
+
+def test_one_shorthand_word_alone_is_not_resolved_by_its_expansion():
+    # "kv" spelled out is "key value", the start of kv-cache's alias "key-value cache"; but kv
+    # heads (mqa-gqa) and KV blocks (paged-attention) are KV too: one short word stays ambiguous.
+    from llmconcepts.cardbank.loader import load_bank
+
+    with pytest.raises(AmbiguousConceptError) as caught:
+        find_concept(load_bank(), "kv")
+    assert {"kv-cache", "mqa-gqa", "paged-attention"} <= set(caught.value.candidates)

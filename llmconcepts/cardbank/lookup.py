@@ -12,6 +12,12 @@ two, a query whose every word starts a word of one concept's name, in order
 that concept: people shorten words from the end, and partial-ratio scores would
 otherwise tie ``"spec decoding"`` with any name that merely contains ``decoding``.
 
+Field shorthand (:data:`ABBREVIATIONS`: ``attn``, ``ctx``, ``moe``, ``kv``...) is
+understood in both steps before the fuzzy one: a query equal to a name once
+every word in the table is written short on both sides (``"self attn"``,
+``"selfattn"``, ``"ctx engineering"``) names that concept, and the prefix rule also
+tries the query with its shorthand spelled out (``"ctx win"`` -> ``"context win"``).
+
 Only the fuzzy step imports rapidfuzz; an exact id or alias costs nothing.
 """
 
@@ -33,6 +39,30 @@ TIE_MARGIN = 3.0
 SUGGESTIONS = 3
 
 _SEPARATORS = re.compile(r"[\W_]+")
+
+#: Shorthand people type for words of concept names -> the words in full. One
+#: abbreviation per line; several may share a full form (emb, embed).
+ABBREVIATIONS = {
+    "attn": "attention",
+    "ctx": "context",
+    "dec": "decoding",
+    "emb": "embedding",
+    "embed": "embedding",
+    "eval": "evaluation",
+    "ft": "fine tuning",
+    "gen": "generation",
+    "kv": "key value",
+    "mem": "memory",
+    "moe": "mixture of experts",
+    "norm": "normalization",
+    "param": "parameter",
+    "pos": "position",
+    "quant": "quantization",
+    "rag": "retrieval augmented generation",
+    "sim": "similarity",
+    "spec": "speculative",
+    "tok": "token",
+}
 
 
 class UnknownLayerError(LlmcError):
@@ -82,7 +112,16 @@ def find_concept(bank: CardBank, query: str) -> Concept:
         return exact[0]
     if exact:
         raise AmbiguousConceptError(query, [c.id for c in exact])
-    abbreviated = [c for c in bank.concepts if any(_abbreviates(query, n) for n in concept_names(c))]
+    short = shorthand(key)
+    exact = [c for c in bank.concepts if any(shorthand(compact(n)) == short for n in concept_names(c))]
+    if len(exact) == 1:
+        return exact[0]
+    if exact:
+        raise AmbiguousConceptError(query, [c.id for c in exact])
+    words = spaced(query).split()
+    forms = {query, " ".join(ABBREVIATIONS.get(word, word) for word in words)}  # as typed, spelled out
+    abbreviated = [c for c in bank.concepts if len(words) > 1 and  # one typed word is too weak a signal
+                   any(_abbreviates(form, n) for form in forms for n in concept_names(c))]
     if len(abbreviated) == 1:
         return abbreviated[0]
     ranked = _rank(query, bank.concepts, concept_names)
@@ -93,6 +132,31 @@ def find_concept(bank: CardBank, query: str) -> Concept:
     if len(tied) > 1:
         raise AmbiguousConceptError(query, [c.id for c in tied])
     return tied[0]
+
+
+def _contractions() -> list[tuple[str, str]]:
+    """(long, short) replacements that write every word of :data:`ABBREVIATIONS` in its
+    shortest abbreviation, longest first (``embedding`` before ``embed``)."""
+    shortest: dict[str, str] = {}
+    for abbreviation, full in ABBREVIATIONS.items():
+        full = compact(full)
+        if full not in shortest or len(abbreviation) < len(shortest[full]):
+            shortest[full] = abbreviation
+    pairs = [(full, short) for full, short in shortest.items()]
+    pairs += [(abbreviation, shortest[compact(full)]) for abbreviation, full in ABBREVIATIONS.items()
+              if abbreviation != shortest[compact(full)]]
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+_CONTRACTIONS = _contractions()
+
+
+def shorthand(compact_text: str) -> str:
+    """A compact name with every word of :data:`ABBREVIATIONS` written short:
+    ``"selfattention"`` -> ``"selfattn"``, ``"speculativedecoding"`` -> ``"specdec"``."""
+    for long, short in _CONTRACTIONS:
+        compact_text = compact_text.replace(long, short)
+    return compact_text
 
 
 def _abbreviates(query: str, name: str) -> bool:
