@@ -122,3 +122,25 @@ def test_long_headings_titles_and_legends_wrap_at_60_columns(capsys, monkeypatch
                       "o token 3 (z=0.5)   x token 4 (z=-1)   | at 1"]
     _, out, _ = llmc(capsys, "explain", "scaling-laws")
     assert "Approach 3 loss at a fixed budget of 5.88e+23 FLOPs (| marks\nthe Approaches 1/2 optimum)\n" in out
+
+
+# -- the kv-cache card's failure mode and its calculator tell the same story --------------------
+
+def test_kv_cache_card_figures_agree_with_the_calculator(capsys):
+    # Llama-3-8B in bf16 on a 24 GB GPU, worked by hand:
+    #   weights   8,030,261,248 params x 2 B = 16,060,522,496 B (16 GB)
+    #   left      24,000,000,000 - 16,060,522,496 = 7,939,477,504 B (7.94 GB, 7.39 GiB)
+    #   per token 2 x 32 layers x 8 KV heads x 128 dims x 2 B = 131,072 B (128 KiB)
+    #   tokens    7,939,477,504 / 131,072 = 60,573.4 -> 60,573 (about 60k)
+    code, out, _ = llmc(capsys, "explain", "kv-cache", "model=llama-3-8b", "dtype=bf16", "weight_dtype=bf16",
+                        "gpu_memory=24GB", "--json")
+    results = json.loads(out)["results"]
+    assert code == 0
+    assert results["bytes_per_token"]["value"] == 131_072
+    assert results["free_bytes"]["value"] == 7_939_477_504
+    assert results["max_tokens"]["value"] == 60_573
+    _, out, _ = llmc(capsys, "explain", "kv-cache", "--json")
+    failure = next(f for f in json.loads(out)["facets"] if f["kind"] == "failure_mode")
+    answer = " ".join(failure["answer"].split())
+    assert "roughly 8 GB (7.4 GiB) left after 16 GB of weights holds at most about 60k tokens" in answer
+    assert "~60k tokens fit in the ~8 GB beside the weights" in " ".join(failure["key_points"])
