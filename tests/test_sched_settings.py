@@ -13,10 +13,11 @@ from typer.testing import CliRunner
 
 from llmconcepts import paths
 from llmconcepts.cli.app import app
-from llmconcepts.errors import ConfigError
+from llmconcepts.errors import ConfigError, LlmcWarning
 from llmconcepts.scheduling.fsrs_adapter import build_scheduler
 from llmconcepts.scheduling.session import SessionOptions, open_session
-from llmconcepts.scheduling.settings import Settings, load_settings, parse_duration, set_setting
+from llmconcepts.scheduling.settings import (Settings, load_settings, parse_duration, set_setting,
+                                            unset_setting)
 
 runner = CliRunner()
 
@@ -78,19 +79,29 @@ def test_set_rejects_bad_values_and_keeps_the_file(name, value, message):
     assert paths.config_path().read_text() == "new-per-day = 5\n"
 
 
-def test_a_broken_file_lists_every_problem():
-    write_config('desired-retention = 2\nnew-per-day = "lots"\ncolour = "blue"\n')
+def test_a_broken_file_warns_about_every_problem_and_uses_the_defaults():
+    path = write_config('desired-retention = 2\nnew-per-day = "lots"\ncolour = "blue"\nfuzz = false\n')
+    with pytest.warns(LlmcWarning) as caught:
+        settings = load_settings()
+    assert settings == Settings(fuzz=False)  # the one good key is kept
+    assert [str(w.message) for w in caught] == [
+        f"{path}:1: desired-retention must be between 0.7 and 0.99, not 2; using the default (0.9); "
+        "to fix: `llmc config set desired-retention VALUE`",
+        f'{path}:2: new-per-day must be a whole number, not "lots"; using the default (10); '
+        "to fix: `llmc config set new-per-day VALUE`",
+        # "colour" and "rollover-hour" share o-l, o and u-r: 5 of 6 + 13 letters, the most of any name
+        f"{path}:3: unknown setting 'colour' ignored (nearest: rollover-hour); "
+        "to remove it: `llmc config unset colour`",
+    ]
+
+
+def test_invalid_toml_names_file_line_and_the_fix():
+    path = write_config("fuzz = true\ndesired-retention = = 0.9\n")
     with pytest.raises(ConfigError) as info:
         load_settings()
-    text = str(info.value)
-    assert "desired-retention" in text and "new-per-day" in text and "colour" in text
-    assert "\n" not in text
-
-
-def test_invalid_toml_is_one_clear_line():
-    write_config("desired-retention = = 0.9\n")
-    with pytest.raises(ConfigError, match="not valid TOML"):
-        load_settings()
+    # line 2, column 21: the second '=' (a value was expected there)
+    assert str(info.value) == (f"{path}:2:21: not valid TOML (invalid value); edit it, or run "
+                               "`llmc config reset` to set it aside and use the defaults")
 
 
 def test_config_commands():
@@ -204,11 +215,12 @@ def test_a_bad_stored_value_can_be_replaced_and_other_bad_keys_are_still_reporte
     write_config('desired_retention = 5\nnew-per-day = -3\n')
     code, out, err = llmc_config("set", "desired-retention", "0.9")
     assert (code, out) == (0, "desired-retention = 0.9\n")
-    assert err == (f"llmc: warning: desired-retention is saved, but {path}: new-per-day must be between 0 "
-                   "and 9999, not -3 (`llmc config set` fixes each)\n")
+    # the file as rewritten: new-per-day first, on line 1
+    assert err == (f"llmc: warning: {path}:1: new-per-day must be between 0 and 9999, not -3; using the "
+                   "default (10); to fix: `llmc config set new-per-day VALUE`\n")
     assert tomllib.loads(path.read_text()) == {"new-per-day": -3, "desired-retention": 0.9}
-    with pytest.raises(ConfigError, match="new-per-day must be between 0 and 9999, not -3"):
-        load_settings()  # every other command still refuses the file
+    with pytest.warns(LlmcWarning, match="new-per-day must be between 0 and 9999, not -3"):
+        assert load_settings() == Settings(desired_retention=0.9)  # every command: the default for it
     assert llmc_config("set", "new-per-day", "3") == (0, "new-per-day = 3\n", "")
     assert load_settings() == Settings(desired_retention=0.9, new_per_day=3)
 
@@ -217,13 +229,81 @@ def test_a_file_that_is_not_toml_is_never_rewritten():
     path = write_config("desired-retention = = 0.9\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         set_setting("desired-retention", "0.9")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        unset_setting("desired-retention")
     assert path.read_text() == "desired-retention = = 0.9\n"
+
+
+# --- unknown keys, `llmc config unset`, `llmc config reset` ---
+
+def test_an_unknown_key_is_a_warning_and_every_command_still_works():
+    path = write_config("foo = 1\nnew-per-day = 3\n")
+    warning = (f"llmc: warning: {path}:1: unknown setting 'foo' ignored (nearest: fuzz); "
+               "to remove it: `llmc config unset foo`\n")
+    code, out, err = llmc_config("show")
+    assert (code, err) == (0, warning)
+    assert "new-per-day        3 " in out
+    import subprocess
+    import sys
+
+    due = subprocess.run([sys.executable, "-m", "llmconcepts", "due"], capture_output=True, text=True,
+                         timeout=60)
+    assert (due.returncode, due.stderr) == (0, warning)  # said once, though read more than once
+
+
+def test_set_points_at_unset_for_a_key_that_is_no_setting_and_unset_removes_it():
+    path = write_config("foo = 1\nNew_Per_Day = 3\nnew-per-day = 4\n")
+    code, out, err = llmc_config("set", "foo", "1")
+    assert (code, out) == (1, "")
+    assert err == f"llmc: 'foo' is not a setting (nearest: fuzz); `llmc config unset foo` removes it from {path}\n"
+    assert llmc_config("unset", "foo") == (0, "removed foo\n", "")
+    assert tomllib.loads(path.read_text()) == {"New_Per_Day": 3, "new-per-day": 4}
+    # every spelling of a setting goes; it is the default again
+    assert llmc_config("unset", "new-per-day") == (0, "removed New_Per_Day, new-per-day (default: 10)\n", "")
+    assert tomllib.loads(path.read_text()) == {}
+    assert llmc_config("unset", "new-per-day") == (
+        0, "new-per-day was not set (default: 10); nothing changed\n", "")
+    with pytest.raises(ConfigError, match="unknown setting 'bar'"):
+        unset_setting("bar")  # neither a setting nor a key of the file
+
+
+def test_unset_repairs_a_bad_value_and_names_what_is_left():
+    path = write_config('desired-retention = 5\ncolor = "red"\n')
+    with pytest.warns(LlmcWarning) as caught:
+        assert unset_setting("desired-retention")[0] == ["desired-retention"]
+    assert [str(w.message) for w in caught] == [
+        f"{path}:1: unknown setting 'color' ignored (nearest: rollover-hour); "
+        "to remove it: `llmc config unset color`"]
+    assert path.read_text() == 'color = "red"\n'
+
+
+def test_reset_sets_a_broken_file_aside_and_commands_work_again():
+    path = write_config("desired-retention = = 0.9\n")
+    code, _, err = llmc_config("show")
+    assert code == 1 and "`llmc config reset`" in err and f"{path}:1:21:" in err
+    from llmconcepts.scheduling.settings import reset_settings
+
+    backup = reset_settings(utc(2026, 7, 1, 12, 30, 5))
+    assert backup == path.with_name("config.toml.backup-20260701T123005Z")
+    assert backup.read_text() == "desired-retention = = 0.9\n" and not path.exists()
+    assert load_settings() == Settings()
+    write_config("fuzz = false\n")  # a second reset in the same second keeps both backups
+    second = reset_settings(utc(2026, 7, 1, 12, 30, 5))
+    assert second == path.with_name("config.toml.backup-20260701T123005Z-2")
+    assert second.read_text() == "fuzz = false\n"
+    assert reset_settings(utc(2026, 7, 1, 12, 31)) is None  # no file: nothing to do
+    code, out, err = llmc_config("reset")
+    assert (code, out, err) == (0, "no settings file: every setting is already its default\n", "")
 
 
 def test_config_set_help_has_a_whole_summary():
     code, out, _ = llmc_config("--help")
     assert code == 0
-    assert "  set   Check and save one setting.\n" in out
+    assert out.endswith("Commands:\n"
+                        "  show   Print every setting with its value and what it does.\n"
+                        "  set    Check and save one setting.\n"
+                        "  unset  Remove a key from config.toml: a setting goes back to its default.\n"
+                        "  reset  Back up config.toml beside it and start from the defaults.\n")
     code, out, _ = llmc_config("set", "-h")
     assert code == 0
     assert out.startswith("Usage: llmc config set [OPTIONS] NAME VALUE\n")

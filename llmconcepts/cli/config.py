@@ -1,4 +1,4 @@
-"""`llmc config show` and `llmc config set NAME VALUE`: the learner's settings."""
+"""`llmc config show|set|unset|reset`: the learner's settings in config.toml."""
 
 from __future__ import annotations
 
@@ -40,3 +40,38 @@ def set_(
 
     setting, new_value = set_setting(name, value)
     typer.echo(f"{setting.name} = {setting.show(new_value)}")
+
+
+@app.command("unset", cls=LlmcCommand)
+def unset(
+    name: str = typer.Argument(..., metavar="NAME",
+                               help="A setting, or a key of config.toml that is not one."),
+) -> None:
+    """Remove a key from config.toml: a setting goes back to its default.
+
+    Also removes a key llmc does not know (a typo, or one from another version).
+    """
+    from llmconcepts.scheduling.settings import Settings, unset_setting
+
+    removed, setting = unset_setting(name)
+    default = f" (default: {setting.show(getattr(Settings(), setting.field))})" if setting else ""
+    if removed:
+        typer.echo(f"removed {', '.join(removed)}{default}")
+    else:
+        typer.echo(f"{setting.name} was not set{default}; nothing changed")
+
+
+@app.command("reset", cls=LlmcCommand)
+def reset() -> None:
+    """Back up config.toml beside it and start from the defaults.
+
+    For a file that is not valid TOML, or to start over; the backup is
+    config.toml.backup-<UTC time>.
+    """
+    from datetime import datetime, timezone
+
+    from llmconcepts.scheduling.settings import reset_settings
+
+    backup = reset_settings(datetime.now(timezone.utc))
+    typer.echo(f"settings reset to the defaults; the old file is {backup}" if backup
+               else "no settings file: every setting is already its default")

@@ -17,10 +17,11 @@ import difflib
 import math
 import os
 import re
+import shlex
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -188,15 +189,22 @@ def _steps_from_toml(value: Any) -> tuple[timedelta, ...]:
         return _parse_steps(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(parse_duration(v) for v in value)
-    raise ConfigError("must be a string of durations like \"1m 10m\"")
+    raise ConfigError(f"must be a string of durations like \"1m 10m\", not {_toml_value(value)}")
+
+
+def _toml_value(value: Any) -> str:
+    """A value read from TOML as it was written there (``"lots"``, ``true``, ``[1, 2]``)."""
+    import json
+
+    return json.dumps(value, default=str)
 
 
 def _typed(kind: type | tuple[type, ...], label: str) -> Callable[[Any], Any]:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+
     def convert(value: Any) -> Any:
-        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            raise ConfigError(f"must be {label}")
-        if not isinstance(value, kind):
-            raise ConfigError(f"must be {label}")
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise ConfigError(f"must be {label}, not {_toml_value(value)}")  # true is an int in Python
         return value
 
     return convert
@@ -257,37 +265,71 @@ def spec(name: str) -> SettingSpec:
 def load_settings(path: Path | None = None) -> Settings:
     """Read ``config.toml`` (missing file = all defaults).
 
+    A key that is not a setting, or a setting whose value is invalid, does not stop
+    the command: each is named in an :class:`~llmconcepts.errors.LlmcWarning` (file,
+    line, key, the command that repairs it) and the setting keeps its default. A value
+    only shapes intervals and limits from now on, and every rating is logged, so a
+    default used for a while loses nothing; refusing would stop every command,
+    studying included, until the file is mended.
+
     Raises:
-        ConfigError: unreadable file, bad TOML, unknown keys or invalid values
-            (every problem listed at once, each naming the file and key).
+        ConfigError: unreadable file or bad TOML (naming the file, the line and the fix).
     """
     path = path or paths.config_path()
-    return replace(Settings(), **_checked_values(_read_document(path), path))
+    text = _read_text(path)
+    values, problems = _checked_values(_parse_document(text, path), path, text)
+    _warn_each(problems)
+    return replace(Settings(), **values)
 
 
-def _checked_values(document: dict[str, Any], path: Path) -> dict[str, Any]:
-    """Field name -> value of every key in ``document``.
-
-    Raises:
-        ConfigError: every unknown key and invalid value, in one line.
-    """
+def _checked_values(document: dict[str, Any], path: Path, text: str) -> tuple[dict[str, Any], list[str]]:
+    """(field name -> value of every valid key in ``document``, one line for each key
+    that is unknown or invalid, naming the file and line, and the command that fixes it)."""
     values: dict[str, Any] = {}
     problems: list[str] = []
     for key, raw in document.items():
-        try:
-            setting = spec(key)
-            value = setting.from_toml(raw)
-        except ConfigError as exc:
-            problems.append(f"{path}: {key}: {exc}")
+        where = _where(path, text, key)
+        setting = _BY_NAME.get(_normal_name(key))
+        if setting is None:
+            problems.append(f"{where}: unknown setting '{key}' ignored (nearest: {_nearest(key)}); "
+                            f"to remove it: `llmc config unset {shlex.quote(key)}`")
             continue
-        problem = setting.check(value)
+        try:
+            value = setting.from_toml(raw)
+            problem = setting.check(value)
+        except ConfigError as exc:  # "must be a whole number, not ..." or a parser's own sentence
+            problem = str(exc) if str(exc).startswith("must") else f": {exc}"
         if problem:
-            problems.append(f"{path}: {key} {problem}")
+            default = setting.show(getattr(Settings(), setting.field))
+            problems.append(f"{where}: {key}{'' if problem[0] == ':' else ' '}{problem}; using the default "
+                            f"({default}); to fix: `llmc config set {setting.name} VALUE`")
         else:
             values[setting.field] = value
-    if problems:
-        raise ConfigError("; ".join(problems))
-    return values
+    return values, problems
+
+
+def _where(path: Path, text: str, key: str) -> str:
+    """``path:line`` of the line that sets top-level ``key`` (bare, quoted, dotted or a
+    table header), or the path alone when it cannot be found."""
+    quoted = re.escape(key)
+    pattern = re.compile(rf"^\s*\[*\s*(?:{quoted}|\"{quoted}\"|'{quoted}')\s*[=.\]]", re.MULTILINE)
+    match = pattern.search(text)
+    return f"{path}:{text.count(chr(10), 0, match.start()) + 1}" if match else str(path)
+
+
+def _nearest(key: str) -> str:
+    """The known setting whose name is closest to ``key``."""
+    names = list(_BY_NAME)
+    return max(names, key=lambda name: difflib.SequenceMatcher(None, _normal_name(key), name).ratio())
+
+
+def _warn_each(problems: list[str]) -> None:
+    import warnings
+
+    from llmconcepts.errors import LlmcWarning
+
+    for problem in problems:
+        warnings.warn(LlmcWarning(problem), stacklevel=1)  # one place: a command that reads twice is told once
 
 
 def set_setting(name: str, text: str, path: Path | None = None) -> tuple[SettingSpec, Any]:
@@ -297,15 +339,17 @@ def set_setting(name: str, text: str, path: Path | None = None) -> tuple[Setting
         The setting's spec and its new value.
 
     The file's value for this setting is replaced even when it is invalid (that is how
-    the learner repairs it). Other keys are kept as they are; those that are invalid
-    (or unknown) are named in an :class:`~llmconcepts.errors.LlmcWarning`, so a file
-    with several bad keys can be repaired one key at a time.
+    the learner repairs it). Other keys are kept as they are; those still unknown or
+    invalid are each named in an :class:`~llmconcepts.errors.LlmcWarning`, so a file
+    with several bad keys is repaired one key at a time.
 
     Raises:
-        ConfigError: unknown setting, invalid value, a file that is not TOML, or the
-            file cannot be written (the old file is then left as it was).
+        ConfigError: unknown setting (naming ``llmc config unset`` when the file has that
+            key), invalid value, a file that is not TOML, or the file cannot be written
+            (the old file is then left as it was).
     """
-    setting = spec(name)
+    path = path or paths.config_path()
+    setting = _setting_to_change(name, path)
     try:
         value = setting.parse(text)
     except ConfigError as exc:
@@ -313,20 +357,83 @@ def set_setting(name: str, text: str, path: Path | None = None) -> tuple[Setting
     problem = setting.check(value)
     if problem:
         raise ConfigError(f"{setting.name} {problem}")
-    path = path or paths.config_path()
-    document = {key: raw for key, raw in _read_document(path).items() if not _names(key, setting)}
+    source = _read_text(path)
+    document = {key: raw for key, raw in _parse_document(source, path).items() if not _names(key, setting)}
     document[setting.name] = setting.to_toml(value)
     _write_document(path, document)
-    try:
-        _checked_values(document, path)
-    except ConfigError as exc:  # the other keys, kept as they were: one repair at a time
-        import warnings
-
-        from llmconcepts.errors import LlmcWarning
-
-        warnings.warn(LlmcWarning(f"{setting.name} is saved, but {exc} (`llmc config set` fixes each)"),
-                      stacklevel=2)
+    _warn_each(_checked_values(document, path, _toml_text(document))[1])
     return setting, value
+
+
+def _setting_to_change(name: str, path: Path) -> SettingSpec:
+    """The spec of ``name``; for a name that is not a setting but is a key of the file,
+    the error says how to remove it."""
+    try:
+        return spec(name)
+    except ConfigError:
+        try:
+            keys = list(_parse_document(_read_text(path), path))
+        except ConfigError:
+            keys = []
+        if name in keys or _normal_name(name) in map(_normal_name, keys):
+            raise ConfigError(f"'{name}' is not a setting (nearest: {_nearest(name)}); "
+                              f"`llmc config unset {shlex.quote(name)}` removes it from {path}") from None
+        raise
+
+
+def unset_setting(name: str, path: Path | None = None) -> tuple[list[str], SettingSpec | None]:
+    """Remove every spelling of key ``name`` from ``config.toml`` (atomically): a setting
+    then takes its default again; a key that is no setting is gone.
+
+    Returns:
+        (the keys removed, in file order; the setting's spec, or None if ``name`` is no setting).
+        No key removed leaves the file untouched.
+
+    Raises:
+        ConfigError: ``name`` is neither a setting nor a key of the file, the file is not
+            TOML, or it cannot be written (then left as it was).
+    """
+    path = path or paths.config_path()
+    document = _parse_document(_read_text(path), path)
+    removed = [key for key in document if _normal_name(key) == _normal_name(name)]
+    setting = _BY_NAME.get(_normal_name(name))
+    if not removed:
+        if setting is None:
+            spec(name)  # raises: unknown setting, with the closest names
+        return [], setting
+    kept = {key: raw for key, raw in document.items() if key not in removed}
+    _write_document(path, kept)
+    _warn_each(_checked_values(kept, path, _toml_text(kept))[1])
+    return removed, setting
+
+
+def reset_settings(now: datetime, path: Path | None = None) -> Path | None:
+    """Set ``config.toml`` aside (renamed ``config.toml.backup-<UTC time>`` beside it,
+    broken or not) so that every setting takes its default.
+
+    Args:
+        now: current UTC time, for the backup's name.
+
+    Returns:
+        The backup's path, or None when there was no file (already the defaults).
+
+    Raises:
+        ConfigError: the file cannot be renamed (it is then left as it was).
+    """
+    path = path or paths.config_path()
+    if not path.exists():
+        return None
+    stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    backup = path.with_name(f"{path.name}.backup-{stamp}")
+    counter = 1
+    while backup.exists():
+        counter += 1
+        backup = path.with_name(f"{path.name}.backup-{stamp}-{counter}")
+    try:
+        os.replace(path, backup)
+    except OSError as exc:
+        raise ConfigError(f"cannot set {path} aside: {exc.strerror or exc}") from exc
+    return backup
 
 
 def _normal_name(name: str) -> str:
@@ -349,16 +456,46 @@ def settings_as_dict(settings: Settings) -> dict[str, Any]:
     return {f.name: getattr(settings, f.name) for f in fields(settings)}
 
 
-def _read_document(path: Path) -> dict[str, Any]:
+def _read_text(path: Path) -> str:
+    """The file's text ("" when there is none).
+
+    Raises:
+        ConfigError: the file cannot be read, or is not UTF-8 text.
+    """
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {}
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        return ""
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text; {_REPAIR}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_REPAIR = "edit it, or run `llmc config reset` to set it aside and use the defaults"
+
+
+def _parse_document(text: str, path: Path) -> dict[str, Any]:
+    """The TOML document in ``text``.
+
+    Raises:
+        ConfigError: not TOML: ``path:line:column``, the parser's reason and the fix.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        reason = str(exc)
+        position = _TOML_POSITION.search(reason)
+        where = f"{path}:{position[1]}:{position[2]}" if position else str(path)
+        reason = reason[:position.start()] if position else reason
+        raise ConfigError(f"{where}: not valid TOML ({reason[:1].lower()}{reason[1:]}); {_REPAIR}") from None
+
+
+def _toml_text(document: dict[str, Any]) -> str:
+    import tomli_w
+
+    return tomli_w.dumps(document)
 
 
 def _write_document(path: Path, document: dict[str, Any]) -> None:
