@@ -1,19 +1,30 @@
 """CSV export that Anki's text importer (File > Import) reads without any setup.
 
 A CSV file cannot bring a note type with it, and Anki's importer needs one that
-already exists, so the file targets Anki's stock **Basic** note type: column
-``Front`` holds layer, concept, facet and prompt, ``Back`` the answer, key points,
-sources and card id (HTML with a few inline styles, since Basic's CSS knows
-nothing of ours). Header lines (Anki manual, "Importing > Text files > File
-headers") tell Anki everything, so the import dialog needs no choices::
+already exists, so the file targets Anki's stock **Basic** note type: the first
+column holds layer, concept, facet and prompt (Basic's front), the second the
+answer, key points, sources and card id (its back), as HTML with a few inline
+styles, since Basic's CSS knows nothing of ours. Header lines (Anki manual,
+"Importing > Text files > File headers") tell Anki everything, so the import
+dialog needs no choices::
 
     #separator:Comma
     #html:true
     #notetype:Basic
-    #columns:Front,Back,Tags,Deck,GUID
     #tags column:3
     #deck column:4
     #guid column:5
+
+The columns are matched to the note type's fields **by position**: the stock Basic
+type has another name and other field names in every UI language ("Einfach" with
+"Vorderseite"/"Rückseite" in German, "Basique" with "Recto"/"Verso" in French), and
+Anki maps a ``#columns:`` header by field name, so named columns would leave the
+back empty outside English. Without ``#columns``, Anki gives the fields the columns
+in order, skipping the tags, deck and GUID columns (rslib
+``import_export/text/csv/metadata.rs``, ``map_field_columns_by_index``).
+``#notetype:Basic`` picks Basic by name where it is called that; where no note type
+has that name, Anki ignores the line and uses the note type last chosen in its Add
+window (in a new collection, the stock Basic in the UI's language).
 
 Notes get the same GUIDs, decks and tags as the ``.apkg`` export
 (:mod:`llmconcepts.export.notes`), so re-importing a newer CSV updates notes in
@@ -33,15 +44,15 @@ from llmconcepts.export.notes import NoteContent, note_content
 from llmconcepts.export.selection import ExportSelection
 
 NOTE_TYPE = "Basic"
-COLUMNS = ("Front", "Back", "Tags", "Deck", "GUID")
+#: The columns in order; the first two fill the note type's first two fields by position.
+COLUMNS = ("front", "back", "tags", "deck", "guid")
 HEADER = (
     "#separator:Comma",
     "#html:true",
     f"#notetype:{NOTE_TYPE}",
-    "#columns:" + ",".join(COLUMNS),
-    f"#tags column:{COLUMNS.index('Tags') + 1}",
-    f"#deck column:{COLUMNS.index('Deck') + 1}",
-    f"#guid column:{COLUMNS.index('GUID') + 1}",
+    f"#tags column:{COLUMNS.index('tags') + 1}",
+    f"#deck column:{COLUMNS.index('deck') + 1}",
+    f"#guid column:{COLUMNS.index('guid') + 1}",
 )
 PROGRESS_EVERY = 500
 
