@@ -212,3 +212,58 @@ def test_an_empty_file_becomes_a_new_database():
     path.touch()
     with open_session(SessionOptions(), NOW, bank=BANK) as session:
         assert session.next_card(NOW) is not None
+
+
+# --- a disk with no room at all: SQLite says "disk I/O error", not "disk is full" ---
+
+def usage_with_free(free: int):
+    """A stand-in for shutil.disk_usage: a 160 KiB file system with ``free`` bytes left."""
+    def disk_usage(_path):
+        return shutil._ntuple_diskusage(160 * 1024, 160 * 1024 - free, free)
+
+    return disk_usage
+
+
+@pytest.mark.parametrize(("message", "free", "expected"), [
+    # No room to create the -wal/-shm files: SQLITE_IOERR or SQLITE_CANTOPEN, not SQLITE_FULL.
+    ("disk I/O error", 0, "the disk holding {where} is full; free some space and try again (nothing was saved)"),
+    ("disk I/O error", 1024 * 1024 - 1, "the disk holding {where} is full; free some space and try again "
+                                        "(nothing was saved)"),
+    ("unable to open database file", 0, "the disk holding {where} is full; free some space and try again "
+                                        "(nothing was saved)"),
+    # With a megabyte or more free, an I/O error is what it says.
+    ("disk I/O error", 1024 * 1024, "input/output error on {where}; check the disk (nothing was saved)"),
+    ("unable to open database file", 50 * 1024 * 1024,
+     "cannot open {where}: the folder is missing or not writable (SQLite needs to create files beside it)"),
+])
+def test_an_io_error_on_a_full_disk_says_the_disk_is_full(monkeypatch, tmp_path, message, free, expected):
+    from llmconcepts.storage.errors import describe
+
+    where = tmp_path / "llmc.db"
+    monkeypatch.setattr(shutil, "disk_usage", usage_with_free(free))
+    error = describe(sqlite3.OperationalError(message), where, 5.0)
+    assert one_line(error) == expected.format(where=where)
+
+
+def test_an_io_error_on_a_url_that_is_no_file_stays_an_io_error():
+    from llmconcepts.storage.errors import describe
+
+    error = describe(sqlite3.OperationalError("disk I/O error"), "postgresql://db.example/llmc", 5.0)
+    assert str(error) == "input/output error on postgresql://db.example/llmc; check the disk (nothing was saved)"
+
+
+def test_a_rating_that_cannot_open_its_wal_on_a_full_disk_saves_nothing(monkeypatch):
+    path = make_history()
+    before = dump(path)
+    monkeypatch.setattr(shutil, "disk_usage", usage_with_free(0))
+    with open_session(SessionOptions(), NOW, bank=BANK) as session:
+        @event.listens_for(session.db.engine, "connect")
+        def no_room(_dbapi_connection, _record):  # what SQLite raises when -wal/-shm cannot be made
+            raise sqlite3.OperationalError("disk I/O error")
+
+        session.db.engine.dispose()
+        with pytest.raises(StorageError) as info:
+            session.rate("a/trade_off", 3, NOW)
+        assert one_line(info.value) == (f"the disk holding {path} is full; free some space and try again "
+                                        "(nothing was saved)")
+    assert dump(path) == before

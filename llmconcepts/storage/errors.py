@@ -33,20 +33,46 @@ def describe(exc: BaseException, where: Path | str, busy_timeout_s: float) -> St
         )
     if "readonly" in lowered or "read-only" in lowered or code in (errno.EROFS, errno.EACCES, errno.EPERM):
         return ReadOnlyDatabaseError(f"cannot write {where}: the file or its folder is read-only")
+    full = StorageError(f"the disk holding {where} is full; free some space and try again (nothing was saved)")
+    if "disk is full" in lowered or "disk full" in lowered or code == errno.ENOSPC:
+        return full
     if "unable to open database file" in lowered:
+        if disk_is_full(where):
+            return full
         return StorageError(
             f"cannot open {where}: the folder is missing or not writable (SQLite needs to create files beside it)"
         )
-    if "disk is full" in lowered or "disk full" in lowered or code == errno.ENOSPC:
-        return StorageError(f"the disk holding {where} is full; free some space and try again (nothing was saved)")
     if "locked" in lowered or "busy" in lowered:
         return StorageError(
             f"{where} is busy: another program held it for more than {busy_timeout_s:g} s; "
             "try again (nothing was saved)"
         )
     if "disk i/o error" in lowered or code == errno.EIO:
+        if disk_is_full(where):
+            return full
         return StorageError(f"input/output error on {where}; check the disk (nothing was saved)")
     return StorageError(f"database error on {where}: {text}")
+
+
+#: Free space under which a failed write is put down to a full disk. SQLite reports
+#: SQLITE_IOERR (or SQLITE_CANTOPEN), not SQLITE_FULL, when it cannot create or grow
+#: the ``-wal`` and ``-shm`` files beside the database; the ``-shm`` index alone takes
+#: 32 KiB, and a WAL grows a few pages (4 KiB each) at a time.
+FULL_BELOW_BYTES = 1024 * 1024
+
+
+def disk_is_full(where: Path | str) -> bool:
+    """Whether the file system holding database file ``where`` has less than
+    :data:`FULL_BELOW_BYTES` free (False when ``where`` is no local path, such as a URL)."""
+    import shutil
+
+    path = Path(where)
+    for probe in (path, path.parent):
+        try:
+            return shutil.disk_usage(probe).free < FULL_BELOW_BYTES
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 @contextmanager
