@@ -39,6 +39,20 @@ def export(fmt: str, folder: Path, now: datetime = T1, scope: ExportScope = EVER
     return run_export(fmt, scope, now, cwd=folder, bank=bank or fixture_bank(), **options)
 
 
+def write_big_bank(folder: Path, concepts: int) -> Path:
+    """A learner's card folder with one layer of ``concepts`` made-up concepts (three
+    cards each; the benchmarks' synthetic bank), for exports long enough to report
+    progress; returns ``folder``."""
+    benchmarks = str(Path(__file__).resolve().parent.parent / "benchmarks")
+    if benchmarks not in sys.path:
+        sys.path.insert(0, benchmarks)
+    from generate_history import synthetic_bank_yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "synthetic.yaml").write_text(synthetic_bank_yaml(concepts), encoding="utf-8")
+    return folder
+
+
 def visible_text(fragment: str) -> str:
     """What a reader sees in an HTML fragment, as a browser lays it out: runs of white
     space are one space, paragraphs, list items and divs end a line, style sheets and

@@ -39,7 +39,7 @@ def imported(tmp_path):
 def test_default_file_name_is_the_learner_day_in_the_given_folder(tmp_path):
     result = export("anki", tmp_path)
     assert result.path == tmp_path / "llmc-2026-05-04.apkg"  # T1 is 09:00 UTC; TZ defaults to the system zone
-    assert result.notes_per_deck == ALL_DECKS
+    assert result.counts == ALL_DECKS and result.grouped_by == "deck"
     assert result.total == TOTAL
 
 
@@ -142,6 +142,18 @@ def test_a_later_export_of_a_subset_matches_the_same_notes(imported, tmp_path):
     assert [m["name"] for m in col.models.all() if m["name"].startswith("llmc")] == ["llmc concept facet"]
 
 
+def test_an_unchanged_later_export_changes_nothing_in_anki(imported, tmp_path):
+    col, _, _ = imported
+    before = {card_id: note.mod for card_id, note in notes_by_id(col).items()}
+    later = export("anki", tmp_path / "later", now=T1 + timedelta(days=3))
+    log = import_apkg(col, later.path)
+    # Anki updates a note only when the incoming one is strictly newer: every note of
+    # the later file still carries the time of the first export, so all are duplicates.
+    assert (len(log.new), len(log.updated), len(log.duplicate)) == (0, 0, TOTAL)
+    assert {card_id: note.mod for card_id, note in notes_by_id(col).items()} == before
+    assert set(before.values()) == {int(T1.timestamp())}
+
+
 def test_an_export_after_a_text_edit_updates_that_note_and_adds_none(imported, tmp_path):
     col, _, _ = imported
     edited_dir = tmp_path / "edited"
@@ -156,18 +168,20 @@ def test_an_export_after_a_text_edit_updates_that_note_and_adds_none(imported, t
     assert col.note_count() == TOTAL and col.card_count() == TOTAL
     note = notes_by_id(col)["tricky-text/failure_mode"]
     assert visible_text(note["KeyPoints"]).splitlines()[0] == "Paragraphs stay apart, now & <always>"
-    assert note.id in {entry.id.nid for entry in log.updated}
+    assert [entry.id.nid for entry in log.updated] == [note.id]  # that note and no other
+    assert len(log.duplicate) == TOTAL - 1
+    assert note.mod == int((T1 + timedelta(hours=2)).timestamp())
 
 
 def test_the_package_is_a_zip_of_the_collection_and_an_empty_media_map(tmp_path):
     import json
     import zipfile
 
-    result = export("anki", tmp_path)
+    result = export("anki", tmp_path / "out")
     with zipfile.ZipFile(result.path) as archive:
         assert sorted(archive.namelist()) == ["collection.anki2", "media"]
         assert json.loads(archive.read("media")) == {}
-    assert [p.name for p in tmp_path.iterdir()] == [result.path.name]  # no temporary file left
+    assert [p.name for p in result.path.parent.iterdir()] == [result.path.name]  # no temporary file left
 
 
 def _package_ids(path):

@@ -14,7 +14,7 @@ import os
 import stat
 
 import pytest
-from export_helpers import BUILTIN, TOTAL, USER, modules_loaded_by
+from export_helpers import BUILTIN, TOTAL, USER, modules_loaded_by, write_big_bank
 from test_explain_cli import (
     llmc,  # runs `llmc ARGS...` in-process: (exit code, stdout, stderr)
 )
@@ -63,6 +63,60 @@ def test_default_is_the_cards_due_today_and_an_empty_day_says_how_to_export_all(
     assert err.rstrip().endswith("`llmc export anki --all` exports every card")
     assert err.count("\n") == 1
     assert files_in(setup) == []
+
+
+def test_an_empty_selection_is_reported_before_an_existing_file(capsys, setup):
+    target = setup / "mine.apkg"
+    target.write_bytes(b"precious")
+    code, out, err = llmc(capsys, "export", "anki", "-o", "mine.apkg")  # nothing is due in a new home
+    assert (code, out) == (1, "")
+    assert err.startswith("llmc: nothing is due today") and "--force" not in err
+    assert target.read_bytes() == b"precious"
+
+
+def test_json_summary_counts_cards_per_layer_not_per_anki_deck(capsys, setup):
+    code, out, err = llmc(capsys, "export", "json", "--all", "-o", "cards.json")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [  # the fixture bank's layers, by title, in curriculum order
+        f"Exported {TOTAL} cards to {setup / 'cards.json'}",
+        "  6  Foundations",
+        "  3  My notes",
+        "  3  Serving::Ops",
+    ]
+
+
+def test_ctrl_c_says_nothing_was_written_and_leaves_the_target_alone(capsys, setup, monkeypatch):
+    from llmconcepts.export import anki
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(anki, "build_decks", interrupted)
+    target = setup / "mine.apkg"
+    target.write_bytes(b"precious")
+    code, out, err = llmc(capsys, "export", "anki", "--all", "-o", "mine.apkg", "--force")
+    assert (code, out) == (130, "")
+    assert err == "llmc: export interrupted; nothing was written\n"
+    assert target.read_bytes() == b"precious"
+    assert files_in(setup) == ["mine.apkg"]  # no temporary file
+
+
+def test_ctrl_c_while_writing_to_stdout_says_the_output_is_incomplete(capsys, setup, monkeypatch):
+    from llmconcepts.export import json_export
+
+    real_card_json = json_export.card_json
+    written = []
+
+    def interrupted_after_one(*args, **kwargs):
+        if written:
+            raise KeyboardInterrupt
+        written.append(True)
+        return real_card_json(*args, **kwargs)
+
+    monkeypatch.setattr(json_export, "card_json", interrupted_after_one)
+    code, _out, err = llmc(capsys, "export", "json", "--all", "-o", "-")
+    assert code == 130
+    assert err == "llmc: export interrupted; what reached standard output is incomplete\n"
 
 
 def test_an_existing_file_is_kept_unless_force(capsys, setup):
@@ -130,7 +184,8 @@ def test_stdout_output_for_scripts_keeps_the_summary_on_stderr(capsys, setup):
     assert [card["id"] for card in document["cards"]] == [
         "gamma-concept/mechanism", "gamma-concept/trade_off", "gamma-concept/failure_mode",
     ]
-    assert err.splitlines() == ["Exported 3 cards to standard output", "  3  LLM Concepts::Serving:Ops"]
+    # JSON has no decks: the cards are counted per layer (the fixture layer is titled "Serving::Ops")
+    assert err.splitlines() == ["Exported 3 cards to standard output", "  3  Serving::Ops"]
     assert files_in(setup) == []
 
 
@@ -252,3 +307,21 @@ def test_a_name_ending_in_a_slash_is_a_folder_that_must_exist(capsys, setup):
     assert code == 0
     (name,) = files_in(setup / "sub")
     assert name.startswith("llmc-") and name.endswith(".csv")
+
+
+def test_a_long_export_writes_nothing_to_stderr_when_it_is_not_a_terminal(tmp_path):
+    """A progress bar is drawn only on a terminal: with stderr captured (a pipe), an
+    export long enough for a bar (over 300 cards) writes nothing there at all."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cards = write_big_bank(tmp_path / "cards", concepts=110)  # 330 cards of the learner's own
+    env = {**os.environ, "LLMC_HOME": str(tmp_path / "home"), "LLMC_CARDS": str(cards), "TZ": "UTC"}
+    llmc_program = Path(sys.executable).with_name("llmc")
+    for fmt, name in (("json", "z.json"), ("anki", "z.apkg")):
+        result = subprocess.run([str(llmc_program), "export", fmt, "--all", "-o", name], cwd=tmp_path,
+                                env=env, capture_output=True, timeout=120, check=False)
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == b""
+        assert result.stdout.startswith(b"Exported ")

@@ -18,6 +18,8 @@ DUE = typer.Option(False, "--due", help="Only cards due today (the default witho
 ALL = typer.Option(False, "--all", help="Every card, built-in and your own.")
 LAYER = typer.Option([], "--layer", metavar="ID", help="Cards of this layer (id or title; repeatable).")
 CONCEPT = typer.Option([], "--concept", metavar="ID", help="Cards of this concept (id, alias or title; repeatable).")
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, llmc's status for Ctrl-C everywhere
+
 FORCE = typer.Option(False, "--force", help="Replace the output file if it exists.")
 
 
@@ -37,14 +39,19 @@ def _export(fmt: str, due: bool, all_: bool, layer: list[str], concept: list[str
 
     from llmconcepts.export.run import run_export
     from llmconcepts.export.selection import ExportScope
-    from llmconcepts.ui.export import export_progress, render_summary
+    from llmconcepts.ui.export import export_progress, render_interrupted, render_summary
 
     if all_ and (due or layer or concept):
         raise typer.BadParameter("--all exports every card; leave out --due, --layer and --concept", param_hint="--all")
     scope = ExportScope(layers=tuple(layer), concepts=tuple(concept), due=due or not (all_ or layer or concept))
     now = datetime.now(timezone.utc)
-    with export_progress() as progress:
-        result = run_export(fmt, scope, now, output=output, force=force, progress=progress)
+    try:
+        with export_progress() as progress:
+            result = run_export(fmt, scope, now, output=output, force=force, progress=progress)
+    except KeyboardInterrupt:
+        # typer would exit 130 silently; the temporary file is already removed.
+        render_interrupted(to_stdout=output == "-")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     render_summary(result)
 
 

@@ -10,10 +10,13 @@ Identity, so re-importing never duplicates (see :mod:`llmconcepts.export.notes`)
 * a note's GUID is derived from the card id alone.
 
 Anki's importer (Import > "Update notes: if newer", the default) matches notes by
-GUID: a note already in the collection is updated when the export is newer than
-the note, never added twice, and its scheduling in Anki is kept. Every note and
-the note type carry the export time as their modification time (``now``), so an
-export made after a text edit is newer and its text flows through.
+GUID: a note already in the collection is updated when the export's note is newer
+(a strictly later modification time), never added twice, and its scheduling in
+Anki is kept. Each note carries the time its content was first exported
+(:mod:`llmconcepts.export.note_times`): an export made after a text edit stamps
+that note, and only that one, with the export time, so its text flows through,
+while unchanged notes keep their time and Anki skips them as duplicates (nothing
+changes in the collection, nothing to sync).
 
 The template shows layer, concept and facet above the prompt; the back adds the
 model answer, the key points and the sources. The CSS is plain (system font,
@@ -32,13 +35,14 @@ from datetime import datetime
 from functools import lru_cache
 from typing import BinaryIO
 
+from llmconcepts.export.note_times import NoteTimes, content_digest
 from llmconcepts.export.notes import (
     FIELD_NAMES,
     NOTE_TYPE_NAME,
     SORT_FIELD,
-    NoteContent,
     note_content,
 )
+from llmconcepts.export.progress import NOTES, PACKAGE, ProgressCallback, StepReporter
 from llmconcepts.export.selection import ExportSelection
 
 #: The note type's id, fixed forever (a random number in genanki's suggested range
@@ -50,7 +54,6 @@ DECK_DESCRIPTION = (
     "Cards exported by llmc (LLM engineering concepts). Export again and re-import to "
     "update their text; your Anki reviews are kept."
 )
-PROGRESS_EVERY = 250  # cards between progress reports
 
 FRONT_TEMPLATE = """\
 <div class="llmc">
@@ -128,22 +131,54 @@ def note_model():  # -> genanki.Model
     )
 
 
+@lru_cache(maxsize=1)
+def stamped_note_class():  # -> type[genanki.Note]
+    """genanki's Note with a modification time of its own and a hook called once the
+    note is written (subclassing Note is genanki's way to customise notes; genanki
+    otherwise stamps every note with the package's time)."""
+    import genanki
+
+    class StampedNote(genanki.Note):
+        def __init__(self, *, mod_time: int, on_written: Callable[[], None], **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.mod_time = mod_time
+            self.on_written = on_written
+
+        def write_to_db(self, cursor, timestamp: float, deck_id, id_gen) -> None:
+            super().write_to_db(cursor, self.mod_time, deck_id, id_gen)
+            self.on_written()
+
+    return StampedNote
+
+
 def build_decks(
-    notes: list[NoteContent], progress: Callable[[int, int], None] | None = None
+    selection: ExportSelection,
+    now: datetime,
+    note_times: NoteTimes,
+    built: StepReporter,
+    on_written: Callable[[], None],
 ) -> list:  # -> list[genanki.Deck]
-    """genanki decks holding the notes, in order of first appearance."""
+    """genanki decks holding one note per card, in order of first appearance.
+
+    Each note's modification time comes from ``note_times`` (stamped ``now`` when its
+    content is new or changed); ``built`` ticks per note built, ``on_written`` is
+    called as genanki writes each note.
+    """
     import genanki
 
     model = note_model()
+    note_class = stamped_note_class()
     decks: dict[str, genanki.Deck] = {}
-    total = len(notes)
-    for done, note in enumerate(notes, 1):
+    for card in selection.cards:
+        note = note_content(card)
         deck = decks.get(note.deck)
         if deck is None:
             deck = decks[note.deck] = genanki.Deck(deck_id(note.deck), note.deck, DECK_DESCRIPTION)
-        deck.add_note(genanki.Note(model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid))
-        if progress and (done % PROGRESS_EVERY == 0 or done == total):
-            progress(done, total)
+        mod_time = note_times.stamp(note.card_id, content_digest(note.fields, note.tags), now)
+        deck.add_note(note_class(model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid,
+                                 mod_time=mod_time, on_written=on_written))
+        built.tick()
+    built.finish()
     return list(decks.values())
 
 
@@ -151,7 +186,8 @@ def write_apkg(
     selection: ExportSelection,
     stream: BinaryIO,
     now: datetime,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressCallback | None = None,
+    note_times: NoteTimes | None = None,
 ) -> None:
     """Write the selection as an ``.apkg`` (a zip of ``collection.anki2`` and ``media``).
 
@@ -162,14 +198,24 @@ def write_apkg(
     Args:
         selection: the cards.
         stream: binary output.
-        now: export time (UTC-aware): the notes' and note type's modification time,
-            and the base of the note and card ids.
-        progress: called with (cards done, total) every few hundred cards.
+        now: export time (UTC-aware): the note type's modification time, the base of
+            the note and card ids, and the modification time of notes new or changed
+            since ``note_times`` last saw them.
+        progress: ``progress(step, done, total)``: step ``notes`` while the notes are
+            built, then ``package`` while genanki writes them (its last report once
+            the package is complete).
+        note_times: when each card's note content was first exported; updated here
+            with new and changed notes (the caller saves it once the file is in place).
+            None: every note is stamped ``now``.
     """
     import genanki
 
-    notes = [note_content(card) for card in selection.cards]
-    package = genanki.Package(build_decks(notes, progress))
+    total = len(selection.cards)
+    built, written = StepReporter(progress, NOTES, total), StepReporter(progress, PACKAGE, total)
+    built.start()
+    decks = build_decks(selection, now, note_times if note_times is not None else NoteTimes(), built, written.tick)
+    written.start()
+    package = genanki.Package(decks)
     timestamp = now.timestamp()
     connection = sqlite3.connect(":memory:")
     try:
@@ -181,3 +227,4 @@ def write_apkg(
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("collection.anki2", collection)
         archive.writestr("media", "{}")
+    written.finish()

@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from typing import BinaryIO
 
 from llmconcepts.export.notes import NoteContent, note_content
+from llmconcepts.export.progress import ROWS, ProgressCallback, StepReporter
 from llmconcepts.export.selection import ExportSelection
 
 NOTE_TYPE = "Basic"
@@ -54,7 +54,6 @@ HEADER = (
     f"#deck column:{COLUMNS.index('deck') + 1}",
     f"#guid column:{COLUMNS.index('guid') + 1}",
 )
-PROGRESS_EVERY = 500
 
 # Single-quoted attributes: double quotes would be doubled by CSV quoting.
 _BLOCK = "<div style='text-align: left;'>"
@@ -84,20 +83,21 @@ def back_html(note: NoteContent) -> str:
 def write_csv(
     selection: ExportSelection,
     stream: BinaryIO,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> None:
     """Write the selection as an Anki-importable CSV (UTF-8) to a binary stream;
-    ``progress`` is called with (cards done, total) every few hundred cards."""
+    ``progress(step, done, total)`` is called with step ``rows`` as cards are written."""
+    rows = StepReporter(progress, ROWS, len(selection.cards))
+    rows.start()
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
     try:
         text.write("\n".join(HEADER) + "\n")
         writer = csv.writer(text, lineterminator="\n")
-        total = len(selection.cards)
-        for done, card in enumerate(selection.cards, 1):
+        for card in selection.cards:
             note = note_content(card)
             writer.writerow((front_html(note), back_html(note), " ".join(note.tags), note.deck, note.guid))
-            if progress and (done % PROGRESS_EVERY == 0 or done == total):
-                progress(done, total)
+            rows.tick()
         text.flush()
     finally:
         text.detach()  # leave the caller's stream open
+    rows.finish()

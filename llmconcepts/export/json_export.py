@@ -38,10 +38,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from llmconcepts.export.progress import CARDS, ProgressCallback, StepReporter
 from llmconcepts.export.selection import ExportCard, ExportSelection
 
 if TYPE_CHECKING:
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 
 FORMAT_NAME = "llmc-cards"
 FORMAT_VERSION = 1
-PROGRESS_EVERY = 500
 
 
 def _time(value: datetime | None) -> str | None:
@@ -109,7 +108,7 @@ def write_json(
     stream: BinaryIO,
     now: datetime,
     settings: Settings,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> None:
     """Write the selection as JSON (shape in the module docstring) to a binary stream.
 
@@ -118,7 +117,7 @@ def write_json(
         stream: binary output.
         now: export time (UTC-aware); retrievability is computed at this instant.
         settings: the learner's settings (FSRS parameters for retrievability).
-        progress: called with (cards done, total) every few hundred cards.
+        progress: ``progress(step, done, total)``, step ``cards``, as cards are written.
     """
     from llmconcepts.scheduling.fsrs_adapter import build_scheduler
 
@@ -135,19 +134,20 @@ def write_json(
         },
         "count": len(selection.cards),
     }
+    cards = StepReporter(progress, CARDS, len(selection.cards))
+    cards.start()
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="\n")
     try:
         text.write("{\n")
         for key, value in header.items():
             text.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
         text.write('  "cards": [')
-        total = len(selection.cards)
-        for done, card in enumerate(selection.cards, 1):
-            text.write("\n    " if done == 1 else ",\n    ")
+        for index, card in enumerate(selection.cards):
+            text.write(",\n    " if index else "\n    ")
             text.write(json.dumps(card_json(card, scheduler, now), ensure_ascii=False))
-            if progress and (done % PROGRESS_EVERY == 0 or done == total):
-                progress(done, total)
+            cards.tick()
         text.write("\n  ]\n}\n")
         text.flush()
     finally:
         text.detach()
+    cards.finish()
