@@ -107,17 +107,13 @@ def find_concept(bank: CardBank, query: str) -> Concept:
     key = compact(query)
     if not key:
         raise UnknownConceptError(query, [])
-    exact = [c for c in bank.concepts if any(compact(n) == key for n in concept_names(c))]
-    if len(exact) == 1:
-        return exact[0]
-    if exact:
-        raise AmbiguousConceptError(query, [c.id for c in exact])
-    short = shorthand(key)
-    exact = [c for c in bank.concepts if any(shorthand(compact(n)) == short for n in concept_names(c))]
-    if len(exact) == 1:
-        return exact[0]
-    if exact:
-        raise AmbiguousConceptError(query, [c.id for c in exact])
+    for form in (compact, _compact_shorthand):  # as typed first, then with shorthand on both sides
+        target = form(query)
+        exact = [c for c in bank.concepts if any(form(n) == target for n in concept_names(c))]
+        if len(exact) == 1:
+            return exact[0]
+        if exact:
+            raise AmbiguousConceptError(query, [c.id for c in exact])
     words = spaced(query).split()
     forms = {query, " ".join(ABBREVIATIONS.get(word, word) for word in words)}  # as typed, spelled out
     abbreviated = [c for c in bank.concepts if len(words) > 1 and  # one typed word is too weak a signal
@@ -157,6 +153,10 @@ def shorthand(compact_text: str) -> str:
     for long, short in _CONTRACTIONS:
         compact_text = compact_text.replace(long, short)
     return compact_text
+
+
+def _compact_shorthand(text: str) -> str:
+    return shorthand(compact(text))
 
 
 def _abbreviates(query: str, name: str) -> bool:
