@@ -1,7 +1,8 @@
 """Which key points a typed free-recall answer covers, and the rating that suggests.
 
 A key point is covered when the answer contains one of its cues (see
-docs/card-format.md, "Writing good cues"). A cue is matched word by word:
+docs/card-format.md, "Writing good cues") or the point's own statement, matched as
+one more cue. A cue is matched word by word:
 
 * both texts are lower-cased and split on anything that is not a letter or a
   digit, so case, hyphens and punctuation never matter (``KV-cache`` = ``kv cache``);
@@ -362,7 +363,9 @@ def grade_answer(answer: str, key_points: Sequence[KeyPoint]) -> Grade:
 
 
 def _grade_point(answer: str, point: KeyPoint, candidates: list[_Candidate]) -> PointResult:
-    for cue in point.cues:
+    # The statement itself is the last cue: a learner who writes the point in the card's
+    # own words has covered it, whichever shorter phrasings the author listed.
+    for cue in (*point.cues, point.text):
         span = _find_cue(cue, candidates)
         if span is not None:
             return PointResult(point, True, cue, answer[span[0] : span[1]], span)

@@ -177,3 +177,14 @@ def test_the_evidence_is_the_tightest_phrase_that_matched():
     grade = grade_answer(answer, [KeyPoint("Generation stops at an end token", ("end token",))])
     assert grade.points[0].evidence == "end token"
     assert answer[grade.points[0].span[0] : grade.points[0].span[1]] == "end token"
+
+
+def test_writing_the_point_in_the_cards_own_words_covers_it():
+    """The statement counts as a cue: the QA case from the context-window card, where the
+    listed cues ('count tokens', ...) differ from the point's wording, typed with other
+    word forms and without the article."""
+    point = KeyPoint("The window counts prompt and generated tokens together", ("prompt plus output",))
+    grade = grade_answer("window counting the prompt and generated tokens together", [point])
+    assert grade.points[0].covered and grade.points[0].cue == point.text
+    assert not grade_answer("the prompt is tokenized first", [point]).points[0].covered
+
