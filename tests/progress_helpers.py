@@ -145,6 +145,17 @@ def build_fixture_history(*, config: str = 'timezone = "America/New_York"\nnew-p
                     answer="", covered="[]", state_before=state_before,
                     last_review_before=at - timedelta(days=3) if studied else None,
                     state_after=2, card_before="{}"))
+        mark_synced_with_card_files(db)
     finally:
         db.close()
     return bank
+
+
+def mark_synced_with_card_files(db) -> None:  # noqa: ANN001 - an open llmconcepts Database
+    """Record that the cards table matches the card files on disk, as a study session's
+    sync would: the reports then read the fixture as it is instead of syncing it with
+    the built-in bank (which holds none of its concepts)."""
+    from llmconcepts.cardbank.loader import current_signature
+    from llmconcepts.scheduling.bank_sync import _record
+
+    _record(db, current_signature())

@@ -170,7 +170,7 @@ def test_forecast_across_the_spring_forward_night():
     from llmconcepts.scheduling.operations import sync_bank
     from llmconcepts.storage.engine import open_database
     from llmconcepts.storage.models import CardRow
-    from progress_helpers import fixture_bank
+    from progress_helpers import fixture_bank, mark_synced_with_card_files
     from sched_helpers import write_config
 
     write_config('timezone = "America/New_York"\n')
@@ -181,6 +181,7 @@ def test_forecast_across_the_spring_forward_night():
     db = open_database(now)
     try:
         sync_bank(db, fixture_bank(), now - timedelta(days=30))
+        mark_synced_with_card_files(db)
         with db.writing() as session:
             for card_id, due in dues.items():
                 session.execute(update(CardRow).where(CardRow.id == card_id).values(
@@ -264,12 +265,12 @@ def test_progress_views_match_the_scheduler_on_a_real_session():
         for _ in range(2):
             card = session.next_card(NOW)
             session.rate(card.card_id, 3, NOW, duration_ms=12_000)
-    stats = stats_report(NOW + timedelta(minutes=1))
+    stats = stats_report(NOW + timedelta(minutes=1), bank=bank)
     assert stats.ratings == 2 and stats.study_seconds == 24
     assert stats.cards.learning == 2 and stats.cards.new == 4
     assert [(layer.layer_id, layer.counts.total) for layer in stats.layers] == [("basics", 6)]
-    due = due_report(NOW + timedelta(minutes=1))
+    due = due_report(NOW + timedelta(minutes=1), bank=bank)
     # Good on a new card starts the second learning step (10 minutes, the default steps).
     assert due.due_later_today.learning == 2 and due.due_now.total == 0
     assert due.next_due == NOW + timedelta(minutes=10)
-    assert stats_report(NOW + timedelta(minutes=1)).current_streak == 1
+    assert stats_report(NOW + timedelta(minutes=1), bank=bank).current_streak == 1

@@ -86,6 +86,13 @@ def load_bank(
         LlmcError: the built-in bank is missing.
     """
     sources, problems = bank_sources(builtin_dir, user_dirs)
+    signature = source_signature(sources)  # before reading: a file changed meanwhile reads as changed
+    bank = _load(sources, problems, use_cache)
+    object.__setattr__(bank, "signature", signature)
+    return bank
+
+
+def _load(sources: Sequence[tuple[Path, bool]], problems: list[str], use_cache: bool) -> CardBank:
     if problems or not use_cache:
         return build_bank(read_files(sources, problems))
     cache_dir = paths.cache_dir()
@@ -105,6 +112,37 @@ def load_bank(
             # Hold the index only, as a cache hit does: the parsed text is let go.
             bank = read_cached_bank(cache_dir, key, file_paths, recover) or bank
     return bank
+
+
+def source_signature(sources: Sequence[tuple[Path, bool]]) -> str | None:
+    """A digest of which card files there are and their size and modification time
+    (``os.stat``; no file is read), or None when one cannot be examined.
+
+    It changes whenever a file is added, removed, renamed or written, so a command that
+    reads the database without loading the bank (``llmc due``, ``llmc stats``) can
+    tell cheaply whether the cards table was synced with the files as they are now
+    (``llmconcepts.scheduling.bank_sync``). llmc's version is part of it: another
+    version may derive the cards differently.
+    """
+    from hashlib import blake2b
+
+    from llmconcepts import __version__
+
+    digest = blake2b(__version__.encode(), digest_size=16)
+    for path, builtin in sources:
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        digest.update(f"\0{int(builtin)}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def current_signature(builtin_dir: Path | None = None, user_dirs: Sequence[Path] | None = None) -> str | None:
+    """:func:`source_signature` of the bank :func:`load_bank` would load now (None when
+    a folder is missing: loading it would fail)."""
+    sources, problems = bank_sources(builtin_dir, user_dirs)
+    return None if problems else source_signature(sources)
 
 
 def _current_key(sources: Sequence[tuple[Path, bool]]) -> bytes | None:

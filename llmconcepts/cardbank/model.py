@@ -269,6 +269,9 @@ class CardBank:
 
     layers: tuple[Layer, ...]
     concepts: tuple[Concept, ...]
+    #: The card files' signature when loaded by ``loader.load_bank`` (see
+    #: ``loader.source_signature``); None for a bank built any other way.
+    signature: str | None = field(default=None, repr=False, compare=False)
     _by_id: dict[str, Concept] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

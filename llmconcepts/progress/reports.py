@@ -7,8 +7,10 @@ desired retention, and returns a frozen report. ``as_json()`` gives the stable J
 documented in ``docs/progress.md``: dates are the learner's local days (ISO 8601
 ``YYYY-MM-DD``), instants are ISO 8601 with the learner's UTC offset.
 
-``due`` and ``stats`` never parse the card bank (a large bank of the learner's own
-cards takes seconds to load): layers come from the database (see ``layers.py``).
+``due`` and ``stats`` do not parse the card bank (a large bank of the learner's own
+cards takes seconds to load): layers come from the database (see ``layers.py``),
+and the bank is loaded only when the card files changed since the cards table was
+last synced with them (``scheduling/bank_sync.py``).
 ``list`` needs the bank's titles and order, so it loads it.
 """
 
@@ -123,8 +125,11 @@ class DueReport:
         }
 
 
-def due_report(now: datetime, days: int = 7) -> DueReport:
+def due_report(now: datetime, days: int = 7, *, bank: CardBank | None = None) -> DueReport:
     """Cards due now, later today, and per learner day for the ``days`` days after today.
+
+    ``bank``: the card bank to count against (default: the card files on disk, loaded
+    only when they changed since the last sync).
 
     Raises:
         LlmcError: ``days`` outside 1..365.
@@ -138,7 +143,7 @@ def due_report(now: datetime, days: int = 7) -> DueReport:
     if not 1 <= days <= MAX_FORECAST_DAYS:
         raise LlmcError(f"--days must be between 1 and {MAX_FORECAST_DAYS}, not {days}")
     settings, clock, time = _learner(now)
-    with _database(now) as db, db.reading() as session:
+    with _database(now, synced=True, bank=bank) as db, db.reading() as session:
         _day, start, end = clock.today(now)
         due_now, later = queries.due_now_and_later(session, time.now, end)
         forecast_days = [time.today + timedelta(days=offset) for offset in range(1, days + 1)]
@@ -234,8 +239,10 @@ def _counts_json(counts: CardCounts) -> dict[str, int]:
     }
 
 
-def stats_report(now: datetime) -> StatsReport:
+def stats_report(now: datetime, *, bank: CardBank | None = None) -> StatsReport:
     """Heatmap, streaks, true retention, study time, card counts and mastery per layer.
+
+    ``bank``: as for :func:`due_report`.
 
     Raises:
         ConfigError: invalid ``config.toml``. StorageError: the database failed.
@@ -245,7 +252,7 @@ def stats_report(now: datetime) -> StatsReport:
     from llmconcepts.progress.queries import CardCounts, DayStudy, RetentionCounts
 
     settings, clock, time = _learner(now)
-    with _database(now) as db, db.snapshot() as connection:
+    with _database(now, synced=True, bank=bank) as db, db.snapshot() as connection:
         heatmap = heatmap_days(time.today)
         first = queries.first_study(connection)
         # Every learner day from the first study rating (or the heatmap's start) to today, in
@@ -440,11 +447,22 @@ def _learner(now: datetime) -> tuple[Settings, LearnerClock, LearnerTime]:
 
 
 @contextmanager
-def _database(now: datetime) -> Iterator[Database]:
-    """The review database opened for reading (empty when there is none yet), closed afterwards."""
+def _database(now: datetime, *, synced: bool = False, bank: CardBank | None = None) -> Iterator[Database]:
+    """The review database opened for reading (empty when there is none yet), closed afterwards.
+
+    ``synced``: first make sure the cards table matches ``bank``, or by default the card
+    files (a fresh data directory, or card files changed since the last session),
+    without loading them when it already does (``scheduling.bank_sync``).
+    """
     from llmconcepts.storage.engine import open_database
 
-    db = open_database(now, read_only=True)
+    if synced:
+        from llmconcepts.scheduling import bank_sync
+
+        db = bank_sync.synced_report_database(now) if bank is None else \
+            bank_sync.synced_database(bank, now, read_only=True)
+    else:
+        db = open_database(now, read_only=True)
     try:
         yield db
     finally:

@@ -21,7 +21,9 @@ from sqlalchemy import Connection, Engine, inspect, text
 from llmconcepts.errors import StorageError
 
 #: Every revision, oldest first. Kept in step with migrations/versions by a test.
-REVISIONS: tuple[str, ...] = ("0001_initial", "0002_scheduler_configs", "0003_progress_stats")
+REVISIONS: tuple[str, ...] = (
+    "0001_initial", "0002_scheduler_configs", "0003_progress_stats", "0004_bank_sync",
+)
 HEAD = REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

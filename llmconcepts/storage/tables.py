@@ -98,3 +98,12 @@ concept_layers = Table(
     Column("concept_id", String(200), primary_key=True),
     Column("layer_id", String(200), nullable=False),
 )
+
+#: One row (id 1): the signature of the card files the cards table was last synced
+#: with (``llmconcepts.scheduling.bank_sync``); NULL or no row: unknown, sync again.
+bank_sync = Table(
+    "bank_sync",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("signature", String(64)),
+)
