@@ -83,6 +83,15 @@ def _thirds(width: int, mature: int, learning: int, new: int) -> tuple[int, int,
     return first, second, width - first - second
 
 
+def test_a_forecast_into_the_next_year_names_the_year(bank):
+    """NOW is Thu 2026-03-12: 300 days on is Wed 2027-01-06, the 365th day Fri 2027-03-12."""
+    lines = rendered(render_due, due_report(NOW, days=365), 60).splitlines()
+    labels = [" ".join(line.split()[:2]) for line in lines if re.match(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) 20", line)]
+    assert len(labels) == 365
+    assert labels[0] == "Fri 2026-03-13" and labels[299] == "Wed 2027-01-06" and labels[-1] == "Fri 2027-03-12"
+    assert max(len(line) for line in lines) <= 60
+
+
 @pytest.mark.parametrize("width", [80, 60])
 def test_due_lines_at_80_and_60_columns(bank, width):
     lines = rendered(render_due, due_report(NOW), width).splitlines()

@@ -154,11 +154,13 @@ def _split(learning: int, review: int) -> str:
 def _forecast(console: Console, report: DueReport) -> None:
     counts = [day.due for day in report.forecast]
     count_width = max(len(_number(count)) for count in counts)
-    label_width = len("Tue 05-05")
+    # A forecast that runs into another year names the year on every line.
+    label = "%a %Y-%m-%d" if report.forecast[-1].day.year != report.time.today.year else "%a %m-%d"
+    label_width = len(f"{report.time.today:{label}}")
     bar_width = max(4, min(48, console.width - label_width - count_width - 3))
     peak = max(counts)
     for day in report.forecast:
-        _line(console, (f"{day.day:%a %m-%d}", "dim"), " ",
+        _line(console, (f"{day.day:{label}}", "dim"), " ",
               (f"{bar(day.due, peak, bar_width):<{bar_width}}", "cyan"),
               " ", f"{_number(day.due):>{count_width}}")
 
