@@ -8,12 +8,17 @@ at 2:00 local (clocks jump to 3:00) and ends Sunday 1 November at 2:00 local (ba
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import warnings
+import zoneinfo
+from datetime import date, timedelta, timezone
+from importlib import resources
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sched_helpers import frozen, make_bank, utc, write_config
 
+from llmconcepts.errors import LlmcWarning
 from llmconcepts.scheduling.day import LearnerClock, clock_for, local_timezone
 from llmconcepts.scheduling.session import SessionOptions, open_session
 from llmconcepts.scheduling.settings import Settings
@@ -155,3 +160,134 @@ def test_streak_counts_learner_days_not_calendar_days(monkeypatch):
     assert streak(utc(2026, 3, 9, 20)) == 3  # nothing yet on the 9th: the streak holds until the day ends
     assert streak(utc(2026, 3, 10, 8)) == 0  # the 9th passed without study
     assert streak(utc(2026, 3, 8, 7, 45)) == 2  # seen from learner day 7 March: the 6th and the 7th
+
+
+# --- the forms of TZ: IANA name, zone file path, POSIX rule, each after an optional ':' ---
+
+def zone_file(key: str) -> Path:
+    """The TZif file of IANA zone ``key`` on this machine (system tzdata, else the tzdata package)."""
+    for directory in zoneinfo.TZPATH:
+        if (Path(directory) / key).is_file():
+            return Path(directory) / key
+    return Path(str(resources.files("tzdata") / "zoneinfo" / key))  # a folder named zoneinfo too
+
+
+def offsets(zone, *instants):
+    return [instant.astimezone(zone).utcoffset() for instant in instants]
+
+
+@pytest.mark.parametrize("prefix", ["", ":"])
+def test_tz_as_a_zone_file_path_is_its_iana_zone(monkeypatch, prefix):
+    monkeypatch.setenv("TZ", prefix + str(zone_file("Asia/Kolkata")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "follows UTC" warning
+        assert local_timezone("") is ZoneInfo("Asia/Kolkata")  # the key, so reports can name it
+
+
+def test_tz_as_a_link_to_a_zone_file_is_the_zone_linked(monkeypatch, tmp_path):
+    """/etc/localtime is usually a symbolic link into the zoneinfo folder."""
+    link = tmp_path / "localtime"
+    link.symlink_to(zone_file("America/New_York"))
+    monkeypatch.setenv("TZ", f":{link}")
+    assert local_timezone("") is ZoneInfo("America/New_York")
+
+
+def test_tz_as_a_copied_zone_file_reads_the_file(monkeypatch, tmp_path):
+    copy = tmp_path / "my-zone"
+    copy.write_bytes(zone_file("America/New_York").read_bytes())
+    monkeypatch.setenv("TZ", str(copy))
+    zone = local_timezone("")
+    assert str(zone) == str(copy)
+    # EST (UTC-5) in January, EDT (UTC-4) in July
+    assert offsets(zone, utc(2026, 1, 15), utc(2026, 7, 15)) == [timedelta(hours=-5), timedelta(hours=-4)]
+    # the DST night of 8 March 2026 as in test_day_boundaries: a 23-hour learner day
+    clock = LearnerClock(zone, 4)
+    assert (clock.day_start(date(2026, 3, 8)), clock.day_end(date(2026, 3, 8))) == (
+        utc(2026, 3, 8, 8), utc(2026, 3, 9, 8))
+
+
+def test_tz_etc_localtime_copied_takes_the_systems_zone_name(monkeypatch, tmp_path):
+    """A copied /etc/localtime (no link to follow) is named by the system's configuration
+    (tzlocal reads /etc/timezone and the like); its rules still come from the file."""
+    from llmconcepts.scheduling import day
+
+    system_file = tmp_path / "localtime"
+    system_file.write_bytes(zone_file("Asia/Kolkata").read_bytes())
+    monkeypatch.setattr(day, "SYSTEM_LOCALTIME", system_file)
+    monkeypatch.setattr("tzlocal.get_localzone_name", lambda: "Asia/Kolkata")
+    monkeypatch.setenv("TZ", f":{system_file}")
+    zone = local_timezone("")
+    assert str(zone) == "Asia/Kolkata"
+    assert offsets(zone, utc(2026, 1, 15)) == [timedelta(hours=5, minutes=30)]
+
+
+def test_tz_etc_localtime_is_the_system_zone(monkeypatch):
+    if not Path("/etc/localtime").exists():
+        pytest.skip("this system has no /etc/localtime")
+    with open("/etc/localtime", "rb") as handle:  # the system zone's rules, by definition
+        system = ZoneInfo.from_file(handle)
+    monkeypatch.setenv("TZ", ":/etc/localtime")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        zone = local_timezone("")
+    instants = [utc(2026, month, 15, 12) for month in range(1, 13)]
+    assert offsets(zone, *instants) == offsets(system, *instants)
+
+
+@pytest.mark.parametrize(("tz", "january", "july"), [
+    # POSIX counts west of Greenwich: UTC-5 is five hours ahead of UTC
+    ("UTC-5", timedelta(hours=5), timedelta(hours=5)),
+    (":UTC-5", timedelta(hours=5), timedelta(hours=5)),
+    ("UTC+5", timedelta(hours=-5), timedelta(hours=-5)),
+    ("IST-5:30", timedelta(hours=5, minutes=30), timedelta(hours=5, minutes=30)),
+    # central Europe: CET (UTC+1), CEST (UTC+2) from the last Sunday of March to that of October
+    ("CET-1CEST,M3.5.0,M10.5.0/3", timedelta(hours=1), timedelta(hours=2)),
+])
+def test_tz_as_a_posix_rule(monkeypatch, tz, january, july):
+    monkeypatch.setenv("TZ", tz)
+    zone = local_timezone("")
+    assert offsets(zone, utc(2026, 1, 15), utc(2026, 7, 15)) == [january, july]
+
+
+def test_posix_rule_with_dst_changes_at_the_rule_times(monkeypatch):
+    """New York's rule as POSIX text: EDT from 2:00 on the second Sunday of March (8 March
+    2026) to 2:00 on the first Sunday of November (1 November 2026), as the zone itself."""
+    monkeypatch.setenv("TZ", "EST5EDT4,M3.2.0,M11.1.0")
+    clock = LearnerClock(local_timezone(""), 4)
+    assert clock.day_start(date(2026, 3, 8)) == utc(2026, 3, 8, 8)
+    assert clock.day_start(date(2026, 11, 1)) == utc(2026, 11, 1, 9)
+
+
+@pytest.mark.parametrize(("tz", "problem"), [
+    ("Garbage/Zone", "is neither an IANA time zone name such as Europe/Paris nor a POSIX rule such as CET-1"),
+    ("Europe/Pari", "is neither an IANA time zone name such as Europe/Paris nor a POSIX rule such as CET-1"),
+    ("/no/such/zone", "is not a readable time zone file"),
+    (":/no/such/zone", "is not a readable time zone file"),
+])
+def test_a_tz_that_names_no_zone_is_utc_with_a_warning(monkeypatch, tz, problem):
+    monkeypatch.setenv("TZ", tz)
+    with pytest.warns(LlmcWarning) as caught:
+        assert local_timezone("") is timezone.utc
+    assert [str(w.message) for w in caught] == [
+        f"TZ={tz} {problem}; your study days follow UTC "
+        "(set TZ, or `llmc config set timezone Europe/Paris` for example)"]
+
+
+@pytest.mark.parametrize("content", [b"not a zone\n", b"TZif2" + bytes(20),
+                                     zone_file("Asia/Kolkata").read_bytes()[:200]])  # cut short
+def test_a_file_that_is_not_a_zone_file_is_utc_with_a_warning(monkeypatch, tmp_path, content):
+    broken = tmp_path / "zone"
+    broken.write_bytes(content)
+    monkeypatch.setenv("TZ", str(broken))
+    with pytest.warns(LlmcWarning, match="is not a readable time zone file"):
+        assert local_timezone("") is timezone.utc
+
+
+@pytest.mark.parametrize("folder", ["zoneinfo", "zoneinfo/posix"])
+def test_a_file_under_any_zoneinfo_folder_is_named_by_its_key(monkeypatch, tmp_path, folder):
+    """The key is the path after the last folder called zoneinfo (and its posix/ copy)."""
+    copy = tmp_path / folder / "Asia" / "Kolkata"
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(zone_file("Asia/Kolkata").read_bytes())
+    monkeypatch.setenv("TZ", str(copy))
+    assert local_timezone("") is ZoneInfo("Asia/Kolkata")
