@@ -97,3 +97,20 @@ def test_the_signature_changes_when_a_card_file_is_rewritten(llmc_home):
     assert current_signature() != before
     copy.write_text(copy.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert current_signature() not in (before, None)
+
+
+def test_a_report_records_the_new_signature_so_the_next_one_does_not_load_the_bank(llmc_home, monkeypatch):
+    from llmconcepts.cardbank import loader
+
+    _session_sync()
+    cards_dir = llmc_home / "cards"
+    cards_dir.mkdir(parents=True)
+    (cards_dir / "team.yaml").write_text(USER_CARDS, encoding="utf-8")
+    assert stats_report(NOW).cards.total == BUILT_IN_CARDS + 3  # loads the bank and syncs
+
+    def no_loading(**_options):
+        pytest.fail("the bank was loaded again although nothing changed since the last report")
+
+    monkeypatch.setattr(loader, "load_bank", no_loading)
+    assert due_report(NOW).new_available_today == 10
+    assert stats_report(NOW).cards.total == BUILT_IN_CARDS + 3

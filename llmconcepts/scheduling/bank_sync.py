@@ -100,9 +100,11 @@ def synced_report_database(now: datetime) -> Database:
     """The database opened for reading, with the cards table matching the card files.
 
     When the recorded signature matches the files, nothing is loaded or written (the
-    usual case). Otherwise the bank is loaded and synced, as the dashboard does; if
-    that must write and cannot (a read-only data folder), the database is returned as
-    it stands: the report then shows the cards as last synced.
+    usual case). Otherwise the bank is loaded and synced and the new signature recorded,
+    so the next report is quick again; a database that does not exist yet is synced in
+    memory only (nothing is created). If the sync must write and cannot (a read-only
+    data folder), the database is returned as it stands: the report then shows the
+    cards as last synced.
 
     Raises:
         CardBankError: the bank had to be loaded and a card file is invalid.
@@ -120,9 +122,19 @@ def synced_report_database(now: datetime) -> Database:
     except BaseException:
         db.close()
         raise
-    bank = load_bank()
+    kept = _on_disk(db)
     db.close()
-    try:
+    bank = load_bank()
+    if not kept:
         return synced_database(bank, now, read_only=True)
+    try:
+        synced_database(bank, now).close()
     except ReadOnlyDatabaseError:
-        return open_database(now, read_only=True)
+        pass
+    return open_database(now, read_only=True)
+
+
+def _on_disk(db: Database) -> bool:
+    """False for the empty in-memory database that stands for one not created yet (or
+    for an in-memory URL): a sync there is not kept, so it is not written elsewhere."""
+    return db.sqlite_path is not None or db.engine.url.get_backend_name() != "sqlite"
