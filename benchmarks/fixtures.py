@@ -85,7 +85,7 @@ def prepare_base(home: Path, cards_dir: Path | None, spec: HistorySpec) -> None:
     """Create ``home`` with the bank parsed (its cache written) and every card in the
     database, unrated: a starting point that :func:`build_history` copies."""
     from llmconcepts.cardbank.loader import load_bank
-    from llmconcepts.scheduling.operations import sync_bank
+    from llmconcepts.scheduling.bank_sync import sync_with_bank  # records the files it synced with, as a session does
     from llmconcepts.storage.engine import open_database
 
     home.mkdir(parents=True)
@@ -93,7 +93,7 @@ def prepare_base(home: Path, cards_dir: Path | None, spec: HistorySpec) -> None:
     bank = load_bank()
     db = open_database(spec.end)
     try:
-        sync_bank(db, bank, spec.end - timedelta(days=spec.days + 1))
+        sync_with_bank(db, bank, spec.end - timedelta(days=spec.days + 1))
     finally:
         db.close()
 

@@ -227,7 +227,7 @@ def _write(bank, history: Iterator[tuple[dict, list[dict]]], spec: HistorySpec) 
     from sqlalchemy import Column, MetaData, Table, insert, literal_column, select, update
 
     from llmconcepts.scheduling.fsrs_adapter import build_scheduler, scheduler_config
-    from llmconcepts.scheduling.operations import sync_bank
+    from llmconcepts.scheduling.bank_sync import sync_with_bank  # records the files it synced with, as a session does
     from llmconcepts.scheduling.settings import Settings
     from llmconcepts.storage.engine import open_database
     from llmconcepts.storage.models import CardRow, ReviewLogRow, SchedulerConfigRow
@@ -239,7 +239,7 @@ def _write(bank, history: Iterator[tuple[dict, list[dict]]], spec: HistorySpec) 
     written = 0
     db = open_database(spec.end)
     try:
-        sync_bank(db, bank, window_start)
+        sync_with_bank(db, bank, window_start)
         config = scheduler_config(build_scheduler(Settings()))
         with db.writing() as session:
             config_id = session.execute(

@@ -106,19 +106,49 @@ def test_an_empty_data_folder_gets_no_database_from_looking(llmc_home):
     assert (llmc_home / "llmc.db").exists()  # a command that saves creates it
 
 
-def test_an_older_schema_is_not_upgraded_by_looking():
+def test_looking_upgrades_an_older_schema_in_place_after_a_backup():
+    """Issue 3: opening an older database upgrades it after writing a backup beside it; the
+    daily glance (llmc, due, stats) must not fail the first time after an llmc upgrade."""
+    path = database_path()
+    path.parent.mkdir(parents=True)
+    shutil.copyfile(OLD_SCHEMA, path)
+    before = dump(path)
+    result = llmc("due", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["has_history"] is True  # the fixture's ratings, read after the upgrade
+    backups = list(path.parent.glob("llmc.db.backup-0001_initial-*"))
+    assert len(backups) == 1 and dump(backups[0]) == before
+
+
+def test_an_older_schema_that_cannot_be_written_is_explained_in_one_line():
     path = database_path()
     path.parent.mkdir(parents=True)
     shutil.copyfile(OLD_SCHEMA, path)
     before = path.read_bytes()
-    result = llmc("due")
+    path.chmod(0o444)
+    path.parent.chmod(0o555)
+    try:
+        result = llmc("due", unprivileged=True)
+    finally:
+        path.parent.chmod(0o755)
+        path.chmod(0o644)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"llmc: {path} was written by an earlier llmc and must be upgraded before "
+                                    "it can be read, but that failed: ")
+    assert "read-only" in result.stderr and result.stderr.count("\n") == 1
+    assert path.read_bytes() == before and sorted(p.name for p in path.parent.iterdir()) == ["llmc.db"]
+
+
+def test_an_older_schema_opened_with_mode_ro_is_never_upgraded(tmp_path):
+    path = tmp_path / "old.db"
+    shutil.copyfile(OLD_SCHEMA, path)
+    before = path.read_bytes()
+    result = llmc("due", LLMC_DATABASE_URL=f"sqlite:///{path}?mode=ro")
     assert result.returncode == 1
     assert result.stderr == (f"llmc: {path} was written by an earlier llmc (schema '0001_initial'): it must be "
                              "upgraded by a command that saves (llmc study, or llmc suspend), run where the "
                              "database can be written\n")
-    assert path.read_bytes() == before and sorted(p.name for p in path.parent.iterdir()) == ["llmc.db"]
-    assert llmc("suspend", "kv-cache").returncode == 0  # a writing command upgrades it
-    assert llmc("due").returncode == 0
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["old.db"]
 
 
 def test_the_folder_of_a_given_database_url_is_never_created(tmp_path):

@@ -42,7 +42,7 @@ from sqlalchemy import Engine, create_engine, event, make_url
 
 from llmconcepts import paths
 from llmconcepts.errors import StorageError
-from llmconcepts.storage.errors import translated
+from llmconcepts.storage.errors import OlderSchemaError, translated
 from llmconcepts.storage.migrate import HEAD, REVISIONS, current_revision, ensure_schema
 
 if TYPE_CHECKING:
@@ -160,7 +160,15 @@ def open_database(
         raise StorageError(f"cannot open {where}: the folder {sqlite_path.parent} does not exist "
                            "(create it, or correct LLMC_DATABASE_URL)")
     if read_only:
-        return _open_read_only(parsed, sqlite_path, where, busy_timeout_s)
+        try:
+            return _open_read_only(parsed, sqlite_path, where, busy_timeout_s)
+        except OlderSchemaError:
+            if parsed.query.get("mode") == "ro" or (given and "mode=ro" in given):
+                raise  # the learner asked for read-only access: never upgrade
+            # A viewing command after an llmc upgrade: upgrade in place (a backup copy
+            # is written first), as a saving command would, then read.
+            _upgrade_for_reading(now, given, busy_timeout_s, where)
+            return _open_read_only(parsed, sqlite_path, where, busy_timeout_s)
     if sqlite_path is not None:
         _check_sqlite_file(sqlite_path, create_folder=not given)
     with translated(where, busy_timeout_s):
@@ -179,6 +187,22 @@ def open_database(
             engine.dispose()
             raise
     return Database(engine, write_engine, where, sqlite_path, busy_timeout_s)
+
+
+def _upgrade_for_reading(now: datetime, url: str | None, busy_timeout_s: float, where: str) -> None:
+    """Upgrade an older database so a read-only open can read it.
+
+    Raises:
+        StorageError: it cannot be upgraded here (a read-only file or folder, a lock...):
+            the message says so and what to do.
+    """
+    try:
+        open_database(now, url, busy_timeout_s=busy_timeout_s).close()
+    except StorageError as exc:
+        raise StorageError(
+            f"{where} was written by an earlier llmc and must be upgraded before it can be read, "
+            f"but that failed: {exc}"
+        ) from exc
 
 
 def _sqlite_file(url) -> Path | None:  # url: sqlalchemy.URL
@@ -290,7 +314,7 @@ def _open_read_only(url, sqlite_path: Path | None, where: str, busy_timeout_s: f
     if revision is None:
         return _empty_database(where, busy_timeout_s)
     if revision in REVISIONS:
-        raise StorageError(
+        raise OlderSchemaError(
             f"{where} was written by an earlier llmc (schema '{revision}'): it must be upgraded by a "
             "command that saves (llmc study, or llmc suspend), run where the database can be written"
         )

@@ -15,6 +15,11 @@ from pathlib import Path
 from llmconcepts.errors import LlmcError, StorageError
 
 
+class OlderSchemaError(StorageError):
+    """The database was written by an earlier llmc and was opened for reading only, so
+    it could not be upgraded."""
+
+
 class ReadOnlyDatabaseError(StorageError):
     """A write was refused: the database file or its folder is read-only, or the
     database was opened for reading only."""
