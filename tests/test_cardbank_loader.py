@@ -220,3 +220,26 @@ def test_yaml_constructs_a_card_file_cannot_use(tmp_path: Path, text: str, line:
     (tmp_path / "odd.yaml").write_text(text, encoding="utf-8")
     problems = problems_of(tmp_path / "odd.yaml")
     assert any(f"odd.yaml:{line}: " in p and message in p for p in problems), problems
+
+
+def test_a_bad_byte_inside_a_multi_line_answer_names_that_answer(tmp_path: Path):
+    """The file cannot be parsed as it is, so the field is found on a repaired copy: the
+    byte on the third line of a block-scalar answer belongs to alpha.mechanism.answer."""
+    lines = [
+        "layer: {id: demo, title: Demo, order: 1}",
+        "concepts:",
+        "  - id: alpha",
+        "    title: Alpha",
+        "    sources: [Author et al. 2020]",
+        "    mechanism:",
+        "      prompt: Explain it.",
+        "      answer: >",
+        "        First line of the answer.",
+        "        Second line, with caf\udce9 in Latin-1.",
+        "      key_points: [{point: One, cues: [one]}, {point: Two, cues: [two]}, {point: Three, cues: [three]}]",
+    ]
+    raw = "\n".join(lines).encode("utf-8", errors="surrogateescape") + b"\n"
+    (tmp_path / "bad.yaml").write_bytes(raw)
+    [problem] = problems_of(tmp_path / "bad.yaml")
+    assert problem.endswith("bad.yaml:10: alpha.mechanism.answer: the file is not UTF-8 text: "
+                            "byte 0xE9 at column 30 cannot be decoded; save the file as UTF-8")  # 8 spaces + 21 characters before it

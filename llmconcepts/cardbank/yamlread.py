@@ -21,7 +21,9 @@ would take several times longer than the parse itself on a large bank.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,8 @@ _PARSER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 MAX_NODES = 200_000
 #: Deeper nesting than this is no card file, and would exhaust Python's recursion.
 MAX_DEPTH = 64
+#: The start of a ``key:`` line, optionally a sequence item (``  - id:``), up to the colon.
+_KEY_LINE = re.compile(r"\s*(?:-\s+)?[A-Za-z_][\w-]*:")
 
 
 @dataclass
@@ -73,16 +77,18 @@ def read_yaml(path: Path, raw: bytes) -> tuple[YamlDocument | None, list[Problem
     """
     text, problem = _decode(path, raw)
     if problem:
-        return None, [problem]
+        readable = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
+        return None, [_with_field(problem, _tab_repairs(readable))]
     problem = _find_tab_indent(path, text)
     if problem:
-        return None, [problem]
+        return None, [_with_field(problem, _tab_repairs(text))]
     parser = _PARSER(text)
     builder = _Builder(parser)
     try:
         data = builder.document()
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_problem(path, exc)]
+        problem = _syntax_problem(path, exc)
+        return None, [_with_field(problem, _value_repairs(text, problem.line))]
     except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
         return None, [_reader_problem(path, text, exc)]
     finally:
@@ -119,6 +125,46 @@ def _find_tab_indent(path: Path, text: str) -> Problem | None:
         if "\t" in indent and line.strip():
             return Problem(path, number, "line indented with a tab; indent with spaces")
     return None
+
+
+def _with_field(problem: Problem, repairs: Iterator[str]) -> Problem:
+    """``problem`` with the field at its line named, found by parsing a repaired copy of
+    the file (the first repair that parses); unchanged when none does."""
+    for repaired in repairs:
+        try:
+            builder = _Builder(_PARSER(repaired))
+            data = builder.document()
+        except yaml.YAMLError:
+            continue
+        at_line = [p for p, line in builder.lines.items() if p and line == problem.line]
+        if at_line:
+            return replace(problem, field=field_label(data, max(at_line, key=len)))
+        before = [p for p, line in builder.lines.items() if p and line < problem.line]
+        if before:  # inside a value that spans lines: the key it belongs to
+            return replace(problem, field=field_label(data, max(before, key=lambda p: (builder.lines[p], len(p)))))
+        return problem
+    return problem
+
+
+def _tab_repairs(text: str) -> Iterator[str]:
+    """The text with tabs in indentation read as 2, 4 or 8 spaces (the author's width is unknown)."""
+    for width in (2, 4, 8):
+        yield "\n".join(_expand_indent(line, width) for line in text.split("\n"))
+
+
+def _expand_indent(line: str, width: int) -> str:
+    body = line.lstrip(" \t")
+    return line[: len(line) - len(body)].expandtabs(width) + body
+
+
+def _value_repairs(text: str, line: int) -> Iterator[str]:
+    """The text with the value on ``line`` replaced by a plain word (a syntax error is
+    most often in the value: a colon or quote in unquoted text)."""
+    lines = text.split("\n")
+    match = _KEY_LINE.match(lines[line - 1]) if 0 < line <= len(lines) else None
+    if match:
+        lines[line - 1] = match.group(0) + " x"
+        yield "\n".join(lines)
 
 
 def _syntax_problem(path: Path, exc: yaml.MarkedYAMLError) -> Problem:
