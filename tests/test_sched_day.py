@@ -121,11 +121,12 @@ def test_timezone_setting_wins_over_tz(monkeypatch):
 
 def test_bury_lasts_until_the_next_learner_day(monkeypatch):
     monkeypatch.setenv("TZ", "America/New_York")
-    bank = make_bank("a")
+    bank = make_bank("a", "b")
     now = utc(2026, 11, 1, 3, 0)  # 23:00 EDT on 31 October: learner day 31 October
     with open_session(SessionOptions(), now, bank=bank) as session:
         session.bury("a/mechanism", now)
-        assert session.next_card(now).card_id == "a/trade_off"
+        # a buried new card holds its concept's other new facets for the day (docs/scheduling.md)
+        assert session.next_card(now).card_id == "b/mechanism"
     with open_session(SessionOptions(), utc(2026, 11, 1, 8, 59), bank=bank) as session:
         ids = _all_new(session, utc(2026, 11, 1, 8, 59))
         assert "a/mechanism" not in ids

@@ -122,6 +122,18 @@ def new_cards(shown):
     return [card for card, kind in shown if kind == "new"]
 
 
+def buried_until(card_id):
+    import sqlite3
+
+    from sched_helpers import database_path
+
+    connection = sqlite3.connect(database_path())
+    try:
+        return connection.execute("SELECT buried_until FROM cards WHERE id = ?", (card_id,)).fetchone()[0]
+    finally:
+        connection.close()
+
+
 def test_a_days_new_cards_cover_concepts_and_later_facets_come_on_later_days():
     """Hand-worked: concepts a, b, c (three facets each, no prerequisites), 4 new cards a day,
     every card rated Easy (a review 8 days out, so no learning step comes back)."""
@@ -301,3 +313,77 @@ def test_only_reviews_within_the_days_limit_hold_their_new_facets_back():
         assert due_report(due_day).new_available_today == expected
         with open_session(OPTIONS, due_day, bank=bank) as session:
             assert session.progress(due_day).new_left == expected
+
+
+def test_burying_a_new_card_holds_its_concepts_new_facets_until_tomorrow():
+    """a, b, c at 10 new a day. Burying a/mechanism (new) sets a's introduction aside for
+    the day, as rating it would: the next card is b/mechanism, not a/trade_off, and the day
+    can bring one new card each from b and c only, in the session and on the dashboard
+    alike (`llmc due` counts with the dashboard's repository.new_cards_open). Undoing the
+    burial brings back the queue as it was."""
+    bank = make_bank("a", "b", "c")
+    with frozen(DAY1), open_session(OPTIONS, DAY1, bank=bank) as session:
+        assert session.next_card(DAY1).card_id == "a/mechanism"
+        assert session.progress(DAY1).new_left == 3  # one per concept
+        session.bury("a/mechanism", DAY1)
+        assert session.next_card(DAY1).card_id == "b/mechanism"
+        assert session.progress(DAY1).new_left == 2  # b and c
+        assert dashboard(DAY1, bank=bank).new_available_today == 2
+        # a's two other new cards wait for tomorrow (a concept set aside today)
+        assert session.outlook(DAY1).new_held == 2
+        session.undo_last(DAY1)
+        assert session.next_card(DAY1).card_id == "a/mechanism"
+        assert session.progress(DAY1).new_left == 3
+        assert dashboard(DAY1, bank=bank).new_available_today == 3
+        session.bury("a/mechanism", DAY1)
+        assert new_cards(drain(session, DAY1)) == ["b/mechanism", "c/mechanism"]
+    tomorrow = DAY1 + timedelta(days=1)
+    with open_session(OPTIONS, tomorrow, bank=bank) as session:
+        assert session.next_card(tomorrow).card_id == "a/mechanism"  # the burial is over
+
+
+def test_after_burying_a_card_the_next_is_not_its_sibling_while_another_concept_waits():
+    """a/trade_off is a learning step due since day 2; a/mechanism and b/mechanism are reviews
+    due on day 9 (Easy on day 1: 8 days). The queue is a/t, a/m, b/m: burying a/trade_off
+    must not bring a/mechanism straight after it."""
+    write_config("fuzz = false\nnew-per-day = 10\n")
+    bank = make_bank("a", "b")
+    with open_session(OPTIONS, DAY1, bank=bank) as session:
+        session.rate("a/mechanism", 4, DAY1)
+        session.rate("b/mechanism", 4, DAY1)
+    day2 = DAY1 + timedelta(days=1)
+    with open_session(OPTIONS, day2, bank=bank) as session:
+        session.rate("a/trade_off", 1, day2)  # Again: a learning step of 1 minute
+    day9 = DAY1 + timedelta(days=8, hours=1)
+    with open_session(OPTIONS, day9, bank=bank) as session:
+        assert session.next_card(day9).card_id == "a/trade_off"
+        session.bury("a/trade_off", day9)
+        assert session.next_card(day9).card_id == "b/mechanism"
+        session.rate("b/mechanism", 3, day9)
+        assert session.next_card(day9).card_id == "a/mechanism"  # the sibling once b's card is done
+        session.undo_last(day9)
+        session.undo_last(day9)  # the burial too: the queue as before it
+        assert session.next_card(day9).card_id == "a/trade_off"
+        assert buried_until("a/trade_off") is None  # as before the burial
+
+
+def test_s_in_cram_skips_the_card_for_the_session_and_writes_nothing():
+    write_config("fuzz = false\nnew-per-day = 2\n")
+    bank = make_bank("a", "b")
+    _graduate(bank, DAY1, 2)
+    before = {card: card_row(card) for card in ("a/mechanism", "b/mechanism")}
+    now = DAY1 + timedelta(days=2)
+    with open_session(SessionOptions(cram=True), now, bank=bank) as cram:
+        first = cram.next_card(now).card_id
+        cram.bury(first, now)
+        second = cram.next_card(now).card_id
+        assert second != first
+        cram.rate(second, 3, now)
+        assert cram.next_card(now) is None  # the skipped card does not come back this session
+        assert {card: card_row(card) for card in before} == before  # not buried in the database
+        cram.undo_last(now)  # the rating
+        assert cram.undo_last(now).card_id == first  # the skip
+        assert cram.progress(now).review_left == 2  # both to cram again
+    with open_session(OPTIONS, DAY1 + timedelta(days=8), bank=bank) as normal:
+        assert normal.progress(DAY1 + timedelta(days=8)).review_left == 2  # neither was buried
+    assert {card: card_row(card) for card in before} == before

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
+import pytest
 from sched_helpers import database_path, make_bank, utc, write_config
 
 from llmconcepts.scheduling.session import SessionOptions, Undone, open_session
@@ -133,3 +134,81 @@ def test_limit_counts_cards_and_their_learning_steps_still_come_back():
             when += timedelta(minutes=1)
         assert session.next_card(when + timedelta(minutes=30)) is None
         assert len(set(shown)) == 1 and session.summary(when).ratings_saved == 3
+
+
+def _elsewhere(change) -> None:
+    """Run ``change(db)`` on a connection of its own, as another llmc process would."""
+    from llmconcepts.storage.engine import open_database
+
+    db = open_database(NOW)
+    try:
+        change(db)
+    finally:
+        db.close()
+
+
+def test_a_card_suspended_elsewhere_while_shown_is_not_rated_and_not_shown_again():
+    from llmconcepts.scheduling.operations import CardUnavailableError, set_suspended
+
+    with open_session(SessionOptions(), NOW, bank=BANK) as session:
+        shown = session.next_card(NOW).card_id
+        assert shown == "a/mechanism"
+        _elsewhere(lambda db: set_suspended(db, "a", True))  # `llmc suspend a`
+        with pytest.raises(CardUnavailableError) as raised:
+            session.rate(shown, 3, NOW)
+        assert (raised.value.card_id, raised.value.reason) == ("a/mechanism", "suspended")
+        assert session.next_card(NOW).card_id == "b/mechanism"
+        assert session.summary(NOW).ratings_saved == 0
+    assert column("a/mechanism", "last_review") is None
+
+
+def test_a_card_removed_from_the_bank_elsewhere_while_shown_cannot_be_revealed_or_buried():
+    from llmconcepts.scheduling.operations import CardUnavailableError, sync_bank
+
+    with open_session(SessionOptions(), NOW, bank=BANK) as session:
+        shown = session.next_card(NOW).card_id
+        _elsewhere(lambda db: sync_bank(db, make_bank("b"), NOW))  # a left the bank: its cards hidden
+        with pytest.raises(CardUnavailableError, match="no card 'a/mechanism'") as raised:
+            session.preview(shown, NOW)
+        assert raised.value.reason == "removed"
+        with pytest.raises(CardUnavailableError):
+            session.bury(shown, NOW)
+        assert session.undo_last(NOW) is None  # the failed burial left nothing to undo
+        assert session.next_card(NOW).card_id == "b/mechanism"
+
+
+def test_a_card_buried_elsewhere_while_shown_is_still_rated_and_stays_buried():
+    from llmconcepts.scheduling.operations import bury_card
+
+    tomorrow = utc(2026, 5, 5, 4, 0)  # the next learner day starts at 04:00 (UTC, rollover 4)
+    with open_session(SessionOptions(), NOW, bank=BANK) as session:
+        shown = session.next_card(NOW).card_id
+        _elsewhere(lambda db: bury_card(db, shown, tomorrow))  # `s` on it in another session
+        outcome = session.rate(shown, 1, NOW)  # the learner answered: the rating counts
+        assert outcome.interval == timedelta(minutes=1)  # Again: the first learning step
+        later = NOW + timedelta(minutes=2)
+        # its step is due, but the burial holds until tomorrow; b is next
+        assert session.next_card(later).card_id == "b/mechanism"
+        assert session.summary(later).ratings_saved == 1
+
+
+def test_the_summary_gives_the_time_since_the_session_opened():
+    with open_session(SessionOptions(), NOW, bank=BANK) as session:
+        session.rate(session.next_card(NOW).card_id, 3, NOW, duration_ms=4_000)
+        summary = session.summary(NOW + timedelta(minutes=1, seconds=12))
+    assert summary.session_time == timedelta(minutes=1, seconds=12)  # opened at NOW
+    assert summary.time_spent == timedelta(seconds=4)  # answering only
+
+
+def test_the_outlook_counts_studied_cards_suspended_or_buried():
+    write_config("leech-threshold = 1\nfuzz = false\n")
+    with open_session(SessionOptions(concepts=("a",)), NOW, bank=BANK) as session:
+        session.rate("a/mechanism", 4, NOW)  # Easy: a review card, due in 8 days
+    due_day = NOW + timedelta(days=8)
+    with open_session(SessionOptions(concepts=("a",), review_only=True), due_day, bank=BANK) as session:
+        assert session.next_card(due_day).card_id == "a/mechanism"
+        assert session.rate("a/mechanism", 1, due_day).became_leech  # one lapse reaches 1
+        assert session.next_card(due_day) is None
+        outlook = session.outlook(due_day)
+    assert (outlook.introduced, outlook.next_due) == (0, None)
+    assert (outlook.suspended_studied, outlook.buried_studied) == (1, 0)

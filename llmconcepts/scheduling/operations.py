@@ -26,7 +26,7 @@ from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from llmconcepts.cardbank.model import split_card_id
-from llmconcepts.errors import LlmcError, UnknownConceptError
+from llmconcepts.errors import LlmcError, StorageError, UnknownConceptError
 from llmconcepts.scheduling.fsrs_adapter import (
     REVIEW,
     FsrsState,
@@ -49,6 +49,24 @@ if TYPE_CHECKING:
 
     from llmconcepts.cardbank.model import CardBank
     from llmconcepts.storage.engine import Database
+
+
+class CardUnavailableError(LlmcError):
+    """The card cannot be rated (or buried) now: it was suspended, or its concept left the
+    card bank (the card is hidden), by another ``llmc`` process since it was shown.
+
+    Attributes:
+        card_id: e.g. ``"kv-cache/mechanism"``.
+        reason: "suspended" or "removed".
+    """
+
+    def __init__(self, card_id: str, reason: str) -> None:
+        self.card_id = card_id
+        self.reason = reason
+        if reason == "suspended":
+            super().__init__(f"card '{card_id}' is suspended; unsuspend it first")
+        else:
+            super().__init__(f"no card '{card_id}' in the bank")
 
 
 @dataclass(frozen=True)
@@ -125,7 +143,7 @@ def _restore(row: CardRow, snapshot: str) -> None:
 def _card_row(session: Session, card_id: str) -> CardRow:
     row = session.get(CardRow, card_id)
     if row is None or row.hidden:
-        raise LlmcError(f"no card '{card_id}' in the bank")
+        raise CardUnavailableError(card_id, "removed")
     return row
 
 
@@ -187,7 +205,8 @@ def rate_card(
         covered: texts of the key points the answer covered.
 
     Raises:
-        LlmcError: rating not 1-4, unknown/hidden card, suspended card.
+        LlmcError: rating not 1-4.
+        CardUnavailableError: an unknown or hidden card, a suspended card (unless practice).
         StorageError: the database failed; nothing was written.
     """
     if rating not in (1, 2, 3, 4):
@@ -197,7 +216,7 @@ def rate_card(
     with db.writing() as session:
         row = _card_row(session, card_id)
         if row.suspended and not practice:
-            raise LlmcError(f"card '{card_id}' is suspended; unsuspend it first")
+            raise CardUnavailableError(card_id, "suspended")
         before = fsrs_state(row)
         kind = "cram" if practice else kind_of(row)
         at = review_time(now, row.last_review)
@@ -333,6 +352,43 @@ def reset_cards(db: Database, target: str, now: datetime) -> list[str]:
             session.add(_log_row(row, before, KIND_RESET, None, review_time(now, None), snapshot))
             reset.append(card_id)
     return reset
+
+
+def check_writable(db: Database) -> None:
+    """Refuse now, before anything is shown, an SQLite database that cannot be written (a
+    read-only file, ``?mode=ro``): SQLite opens such a file for reading without a word
+    and only fails at the first write.
+
+    The probe is an UPDATE that matches no row, in a read transaction rolled back at its
+    end: it needs the write lock, which SQLite refuses at once on a read-only database.
+    It waits for no lock (busy timeout 0 for that statement): a database another process
+    is writing right now is left to the ratings, which wait for it as usual. Other
+    backends are not probed.
+
+    Raises:
+        ReadOnlyDatabaseError: the database is read-only ("cannot write ...").
+        StorageError: any other database failure but a lock held elsewhere.
+    """
+    from sqlalchemy import false, text
+
+    from llmconcepts.storage.errors import ReadOnlyDatabaseError
+
+    if db.engine.dialect.name != "sqlite":
+        return
+    try:
+        with db.reading() as session:
+            waits = session.execute(text("PRAGMA busy_timeout")).scalar()
+            session.execute(text("PRAGMA busy_timeout = 0"))
+            try:
+                session.execute(update(CardRow).where(false()).values(suspended=CardRow.suspended))
+            finally:
+                session.execute(text(f"PRAGMA busy_timeout = {int(waits or 0)}"))
+    except ReadOnlyDatabaseError:
+        raise
+    except StorageError as exc:
+        cause = getattr(exc.__cause__, "orig", exc.__cause__)  # the driver's error
+        if not getattr(cause, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            raise
 
 
 def bury_card(db: Database, card_id: str, until: datetime) -> datetime | None:

@@ -10,7 +10,10 @@ new quota); last, learning steps that come due within the learn-ahead window
 
 New siblings are buried as Anki's "Bury new siblings" option buries them: a concept
 gives at most one new card a learner day, and none on a day one of its cards has been
-rated or has a learning step or a review (within the review quota) due. Anki gathers
+rated or has a learning step or a review (within the review quota) due, nor while one
+of its new cards is buried (the learner set the concept's introduction aside for the
+day: a burial lasts until the next learner day, and undoing it frees the concept
+again). Anki gathers
 learning cards, then reviews, then new cards, and skips a new card whose note already
 has a card in the day's queue (Anki manual, "Deck Options", Burying); a rating buries
 the note's other new cards until the next day. So a concept's next facet comes on a
@@ -80,7 +83,7 @@ class Queue:
     reviews_due_today: int  # before the review quota
     new_available: int  # active new cards in the selection, locked and held ones included
     new_offerable: int  # new cards the day can still bring: one per concept not held back (locked included)
-    new_held: int  # active new cards of concepts held back until tomorrow (studied or due today)
+    new_held: int  # active new cards of concepts held back until tomorrow (studied, due or with a new card buried today)
 
     def candidates(self) -> tuple[str, ...]:
         return self.learning_due + self.reviews + self.new + self.learning_ahead
@@ -353,23 +356,23 @@ class QueueIndex:
         the day ends) and the ``inactive`` (buried) cards."""
         concept_of, studied = self.selection.concept_of, self._studied_today
         per_concept = self._new_per_concept
-        due = frozenset(concept_of[card_id] for card_id in due_today) - studied
         buried_new: dict[str, int] = {}
         for card_id in inactive:
             if self._is_new(card_id):
                 concept = concept_of[card_id]
                 buried_new[concept] = buried_new.get(concept, 0) + 1
+        # held today beyond the studied ones: a card due today, or a new card buried
+        held = frozenset(concept_of[card_id] for card_id in due_today).union(buried_new) - studied
         open_concepts, new_cards = self._open_concepts, self._held_new
-        for concept in due.union(buried_new):
-            new = per_concept.get(concept, 0)
-            active_new = new - buried_new.get(concept, 0)
+        for concept, buried in buried_new.items():
             if concept in studied:  # held already: only its buried cards come off
-                new_cards -= new - active_new
-            elif new and (concept in due or not active_new):
-                open_concepts -= 1  # counted as open by the index: due today, or all new buried
-                if concept in due:
-                    new_cards += active_new
-        return _Held(studied, due, buried_new, open_concepts, new_cards)
+                new_cards -= buried
+        for concept in held:
+            new = per_concept.get(concept, 0)
+            if new:
+                open_concepts -= 1  # counted as open by the index
+                new_cards += new - buried_new.get(concept, 0)
+        return _Held(studied, held, buried_new, open_concepts, new_cards)
 
     def _unlocked_new(self, quota: int, inactive: set[str], held: _Held) -> tuple[str, ...]:
         """At most ``quota`` active new cards in curriculum order, the first of each concept
@@ -400,15 +403,15 @@ class QueueIndex:
 class _Held:
     """Which concepts give no new card today, at one moment, and the counts that follow.
 
-    A concept is held back when a card of it was rated in the learner day, or when it has
+    A concept is held back when a card of it was rated in the learner day, when it has
     an active learning card or a review within the quota due before the day ends (that
-    card comes first, and rating it holds the concept back anyway). Built from the index's
-    running counts plus the day's due cards and the buried cards, so it costs those, not
-    the size of the bank.
+    card comes first, and rating it holds the concept back anyway), or when one of its
+    new cards is buried. Built from the index's running counts plus the day's due cards
+    and the buried cards, so it costs those, not the size of the bank.
 
     Attributes:
         studied: concepts with a card rated today (the index's set, not copied).
-        due: concepts not in ``studied`` with a card due today.
+        held: concepts not in ``studied`` with a card due today or a new card buried.
         buried_new: concept -> its new cards buried at the moment.
         open_concepts: concepts not held back that have an active new card (each can give
             one new card today).
@@ -416,13 +419,13 @@ class _Held:
     """
 
     studied: set[str]
-    due: frozenset[str]
+    held: frozenset[str]
     buried_new: Mapping[str, int]
     open_concepts: int
     new_cards: int
 
     def holds(self, concept: str) -> bool:
-        return concept in self.studied or concept in self.due
+        return concept in self.studied or concept in self.held
 
 
 def _ids(entries: Iterable[tuple[datetime, str]], leave_out: set[str]) -> tuple[str, ...]:

@@ -28,6 +28,8 @@ practice and the schedule does not move.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -111,7 +113,8 @@ class SessionSummary:
     Attributes:
         studied_by_kind: ratings this session by the card's kind when shown.
         again_count: Again ratings this session.
-        time_spent: sum of the ratings' durations.
+        time_spent: time spent answering: the sum of the kept ratings' durations (each
+            from showing the card to rating it).
         retention_today: share of today's review-state ratings (all sessions) that were
             not Again (Anki's "true retention"); None when there were none.
         due_tomorrow: active cards (not suspended, hidden or buried) whose due time falls
@@ -120,6 +123,8 @@ class SessionSummary:
         ratings_saved: ratings of this session now in the database.
         due_later_today: active cards that come due after ``now`` and before today's
             learner day ends (learning steps, mostly).
+        session_time: wall-clock time from opening the session to ``now`` (explain
+            views, burials and undos included).
     """
 
     studied_by_kind: dict[str, int]
@@ -130,6 +135,7 @@ class SessionSummary:
     streak_days: int
     ratings_saved: int
     due_later_today: int = 0
+    session_time: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -157,7 +163,11 @@ class Outlook:
         next_due: the earliest due time after ``now`` of an active scheduled card
             (None: no card is scheduled after now).
         new_held: of ``new_unseen``, the cards held back until tomorrow: their concept had
-            a card rated today or has one due today (Anki's burying of new siblings).
+            a card rated today, has one due today, or has a new card buried (Anki's burying
+            of new siblings).
+        suspended_studied: cards of the selection studied before and now suspended
+            (a leech, or ``llmc suspend``).
+        buried_studied: cards of the selection studied before and buried at ``now``.
     """
 
     now: datetime
@@ -176,6 +186,8 @@ class Outlook:
     introduced: int
     next_due: datetime | None
     new_held: int = 0
+    suspended_studied: int = 0
+    buried_studied: int = 0
 
 
 @dataclass(frozen=True)
@@ -199,10 +211,25 @@ class Dashboard:
 
 @dataclass(frozen=True)
 class _Burial:
-    """A burial of this session, with the card's burial time before it (for undo)."""
+    """A burial of this session, with what undo puts back: the card's stored burial time
+    before it (``stored`` False: a cram skip, never written) and the card shown before."""
 
     card_id: str
     buried_before: datetime | None
+    last_shown_before: str | None
+    stored: bool = True
+
+
+@dataclass(frozen=True)
+class _Studied:
+    """A selection's introduced cards at a moment: ``active`` ones (neither suspended nor
+    buried), the earliest due time after the moment among them, and how many are
+    ``suspended`` and (unsuspended but) ``buried``."""
+
+    active: int
+    next_due: datetime | None
+    suspended: int
+    buried: int
 
 
 @dataclass(frozen=True)
@@ -225,9 +252,10 @@ class StudySession:
     options: SessionOptions
     selection: Selection
     _scheduler: object = field(repr=False)
+    opened_at: datetime | None = None  # UTC, for the session's wall time
     _done: list[_Done] = field(default_factory=list)
     _undoable: list[_Done | _Burial] = field(default_factory=list)  # ratings and burials, in order
-    _last_shown: str | None = None  # the card last rated (or brought back by undo)
+    _last_shown: str | None = None  # the card last rated or buried (or brought back by undo)
     _buried: set[str] = field(default_factory=set)
     _cram_pending: list[str] = field(default_factory=list)
     _closed: bool = False
@@ -380,17 +408,35 @@ class StudySession:
     def preview(self, card_id: str, now: datetime) -> dict[int, timedelta]:
         """Rating 1..4 -> the interval that rating would give now (equal to what
         :meth:`rate` then gives). In cram mode every rating leaves the schedule as is,
-        so each shows the time until the card's current due date."""
-        from llmconcepts.scheduling.operations import preview_card
+        so each shows the time until the card's current due date.
+
+        Raises:
+            CardUnavailableError: the card left the bank since it was shown (hidden by
+                another ``llmc``); the session will not show it again.
+        """
+        from llmconcepts.scheduling.operations import CardUnavailableError, preview_card
 
         now = _utc(now)
-        if self.options.cram:
-            record = self._record(card_id)
-            if record is None:
-                raise LlmcError(f"no card '{card_id}' in this session")
-            wait = max(record.due - now, timedelta(0)) if record.due else timedelta(0)
-            return {rating: wait for rating in (1, 2, 3, 4)}
-        return preview_card(self.db, self._scheduler, card_id, now)
+        with self._unless_unavailable(card_id):
+            if self.options.cram:
+                record = self._record(card_id)
+                if record is None:
+                    raise CardUnavailableError(card_id, "removed")
+                wait = max(record.due - now, timedelta(0)) if record.due else timedelta(0)
+                return {rating: wait for rating in (1, 2, 3, 4)}
+            return preview_card(self.db, self._scheduler, card_id, now)
+
+    @contextmanager
+    def _unless_unavailable(self, card_id: str) -> Iterator[None]:
+        """Let a :class:`CardUnavailableError` through after marking the card's concept
+        changed: the next queue is read afresh and leaves the card out."""
+        from llmconcepts.scheduling.operations import CardUnavailableError
+
+        try:
+            yield
+        except CardUnavailableError:
+            self._changed(card_id)
+            raise
 
     def rate(
         self,
@@ -404,8 +450,14 @@ class StudySession:
     ) -> RatingOutcome:
         """Rate a card (1 Again, 2 Hard, 3 Good, 4 Easy) and save it at once.
 
+        A card buried elsewhere since it was shown is still rated (the learner answered
+        it); it stays buried until its burial ends.
+
         Raises:
-            LlmcError: bad rating, a card outside this session, a suspended card.
+            LlmcError: bad rating, a card outside this session.
+            CardUnavailableError: the card was suspended or left the bank since it was
+                shown (another ``llmc``); nothing was saved and the session will not show
+                it again.
             StorageError: the database failed; the rating was not saved.
         """
         from llmconcepts.scheduling.operations import rate_card
@@ -413,11 +465,12 @@ class StudySession:
         now = _utc(now)
         if card_id not in self.selection.concept_of:
             raise LlmcError(f"card '{card_id}' is not part of this session")
-        rated = rate_card(
-            self.db, self._scheduler, card_id, rating, now,
-            leech_threshold=self.settings.leech_threshold, practice=self.options.cram,
-            duration_ms=duration_ms, answer=answer, covered=covered,
-        )
+        with self._unless_unavailable(card_id):
+            rated = rate_card(
+                self.db, self._scheduler, card_id, rating, now,
+                leech_threshold=self.settings.leech_threshold, practice=self.options.cram,
+                duration_ms=duration_ms, answer=answer, covered=covered,
+            )
         done = _Done(rated.log_id, card_id, rated.kind, rating, duration_ms)
         self._done.append(done)
         self._undoable.append(done)
@@ -454,10 +507,12 @@ class StudySession:
         if isinstance(last, _Burial):
             from llmconcepts.scheduling.operations import unbury_card
 
-            unbury_card(self.db, last.card_id, last.buried_before)
+            if last.stored:
+                unbury_card(self.db, last.card_id, last.buried_before)
             self._undoable.pop()
             if not any(isinstance(a, _Burial) and a.card_id == last.card_id for a in self._undoable):
                 self._buried.discard(last.card_id)
+            self._last_shown = last.last_shown_before  # the queue as before the burial
             self._changed(last.card_id)
             return Undone(last.card_id, "burial")
         self._undo_rating(last)
@@ -477,15 +532,32 @@ class StudySession:
         self._last_shown = last.card_id
 
     def bury(self, card_id: str, now: datetime) -> None:
-        """Hide the card until the next learner day starts (saved at once)."""
+        """Hide the card until the next learner day starts (saved at once), as Anki's
+        "Bury card". The next card is not one of its siblings while another concept's
+        card is waiting, and a buried new card holds its concept's other new cards back
+        until tomorrow (see ``queue.py``).
+
+        In cram mode the card is only skipped for the rest of this session: nothing is
+        written (cram never moves the schedule).
+
+        Raises:
+            LlmcError: a card outside this session.
+            CardUnavailableError: the card left the bank since it was shown.
+        """
         from llmconcepts.scheduling.operations import bury_card
 
         now = _utc(now)
         if card_id not in self.selection.concept_of:
             raise LlmcError(f"card '{card_id}' is not part of this session")
-        before = bury_card(self.db, card_id, self.clock.next_day_start(now))
-        self._undoable.append(_Burial(card_id, before))
+        if self.options.cram:
+            burial = _Burial(card_id, None, self._last_shown, stored=False)
+        else:
+            with self._unless_unavailable(card_id):
+                before = bury_card(self.db, card_id, self.clock.next_day_start(now))
+            burial = _Burial(card_id, before, self._last_shown)
+        self._undoable.append(burial)
         self._buried.add(card_id)
+        self._last_shown = card_id  # its siblings wait while other cards are left
         self._changed(card_id)
 
     # -- summary -----------------------------------------------------------------------
@@ -525,6 +597,7 @@ class StudySession:
             streak_days=streak,
             ratings_saved=len(self._done),
             due_later_today=int(later_today or 0),
+            session_time=max(now - self.opened_at, timedelta(0)) if self.opened_at else timedelta(0),
         )
 
     def outlook(self, now: datetime) -> Outlook:
@@ -537,7 +610,7 @@ class StudySession:
         with self.db.reading() as session:
             index = self._current_index(session, now)
             counts = today_counts(session, self.clock, now)
-            introduced, next_due = self._introduced_and_next_due(session, now)
+            studied = self._studied_cards(session, now)
         # every unlocked new card (no quota) and no review: what the limits hold back
         queue = index.queue(now, end, new_quota=len(self.selection.order), review_quota=0, buried=self._buried)
         review_quota = max(self.settings.reviews_per_day - counts.reviews, 0)
@@ -555,38 +628,44 @@ class StudySession:
             limit=self.options.limit,
             limit_reached=self._slots_left() == 0,
             options=self.options,
-            introduced=introduced,
-            next_due=next_due,
+            introduced=studied.active,
+            next_due=studied.next_due,
             new_held=queue.new_held,
+            suspended_studied=studied.suspended,
+            buried_studied=studied.buried,
         )
 
-    def _introduced_and_next_due(self, session: Session, now: datetime) -> tuple[int, datetime | None]:
-        """Introduced cards of the selection active at ``now`` (neither suspended, hidden nor
-        buried), and the earliest due time after ``now`` among them."""
+    def _studied_cards(self, session: Session, now: datetime) -> _Studied:
+        """The selection's introduced (studied, unhidden) cards at ``now``: see :class:`_Studied`."""
         from sqlalchemy import case, func, select, type_coerce
 
         from llmconcepts.storage.tables import cards
         from llmconcepts.storage.types import UTCDateTime
 
+        c = cards.c
+        buried = c.buried_until > now  # NULL (never buried) is not
+        active = c.suspended.is_(False) & (c.buried_until.is_(None) | (c.buried_until <= now))
         # type_coerce: an aggregate's value goes through the column type (aware UTC back)
-        first_due = type_coerce(func.min(case((cards.c.due > now, cards.c.due))), UTCDateTime)
-        query = select(func.count(), first_due).where(
-            cards.c.last_review.is_not(None), cards.c.suspended.is_(False), cards.c.hidden.is_(False),
-            cards.c.buried_until.is_(None) | (cards.c.buried_until <= now),
-        )
+        first_due = type_coerce(func.min(case((active & (c.due > now), c.due))), UTCDateTime)
+        query = select(
+            func.count(case((active, 1))), first_due,
+            func.count(case((c.suspended.is_(True), 1))),
+            func.count(case((c.suspended.is_(False) & buried, 1))),
+        ).where(c.last_review.is_not(None), c.hidden.is_(False))
         if not self.options.layers and not self.options.concepts:  # the whole bank: no filter
             chunks: list[list[str]] = [[]]
         else:
             concepts = sorted(self.selection.concepts)
             chunks = [concepts[i:i + 500] for i in range(0, len(concepts), 500)]
-        introduced, next_due = 0, None
+        found = _Studied(0, None, 0, 0)
         for chunk in chunks:
-            part = query.where(cards.c.concept_id.in_(chunk)) if chunk else query
-            count, first = session.execute(part).one()
-            introduced += int(count or 0)
-            if first is not None and (next_due is None or first < next_due):
-                next_due = first
-        return introduced, next_due
+            part = query.where(c.concept_id.in_(chunk)) if chunk else query
+            count, first, suspended, buried_count = session.execute(part).one()
+            if found.next_due is not None and (first is None or found.next_due < first):
+                first = found.next_due
+            found = _Studied(found.active + int(count or 0), first, found.suspended + int(suspended or 0),
+                             found.buried + int(buried_count or 0))
+        return found
 
     def close(self) -> None:
         """Release the database (every rating is already saved)."""
@@ -672,10 +751,12 @@ def open_session(options: SessionOptions, now: datetime, *, bank: CardBank | Non
         UnknownConceptError: an unknown concept id.
         ConfigError: invalid ``config.toml``.
         CardBankError: invalid card files.
-        StorageError: the database cannot be opened or upgraded.
+        StorageError: the database cannot be opened, upgraded or written (a read-only
+            file or ``?mode=ro``: ``ReadOnlyDatabaseError``).
     """
     from llmconcepts.scheduling.day import clock_for
     from llmconcepts.scheduling.fsrs_adapter import build_scheduler
+    from llmconcepts.scheduling.operations import check_writable
     from llmconcepts.scheduling.settings import load_settings
 
     now = _utc(now)
@@ -688,8 +769,9 @@ def open_session(options: SessionOptions, now: datetime, *, bank: CardBank | Non
     selection = select_cards(bank, options)
     db = _synced_database(bank, now)
     try:
+        check_writable(db)  # before a card is shown and answered, not at its rating
         session = StudySession(
-            db, bank, settings, clock_for(settings), options, selection, build_scheduler(settings)
+            db, bank, settings, clock_for(settings), options, selection, build_scheduler(settings), now
         )
         if options.cram:
             session._cram_pending = _cram_order(session, now)

@@ -297,8 +297,9 @@ def new_cards_open(
 
     The same rule as ``QueueIndex`` (``scheduling/queue.py``): one card per concept that
     has a new card active at ``now`` and is not held back until tomorrow, i.e. has no
-    card rated today (see :func:`_studied_concepts`) and no active learning card or
-    review (within ``review_quota``, earliest due first) due before the day ends.
+    card rated today (see :func:`_studied_concepts`), no active learning card or
+    review (within ``review_quota``, earliest due first) due before the day ends, and no
+    new card buried at ``now``.
     Concepts still waiting for their prerequisites count: studying the prerequisites'
     first cards unlocks them today.
 
@@ -329,10 +330,12 @@ def new_cards_open(
         log.c.card_id == sibling.id, log.c.reviewed_at >= day_start, log.c.reviewed_at < day_end,
         log.c.kind == KIND_REVIEW,
     )
+    buried_new = (sibling.last_review.is_(None) & sibling.hidden.is_(False) & sibling.suspended.is_(False)
+                  & (sibling.buried_until > now))
     held_back = exists().where(
         sibling.concept_id == card.concept_id,
-        sibling.last_review.is_not(None),
-        ((sibling.due < day_end) & _active(now, sibling) & holds) | rated_today,
+        (sibling.last_review.is_not(None) & (((sibling.due < day_end) & _active(now, sibling) & holds) | rated_today))
+        | buried_new,
     )
     open_concepts = (
         select(card.concept_id)
