@@ -21,6 +21,7 @@ from llmconcepts.cardbank.model import (
     SourceLocation,
 )
 from llmconcepts.errors import StorageError
+from llmconcepts.scheduling.operations import CardUnavailableError
 from llmconcepts.scheduling.day import LearnerClock
 from llmconcepts.scheduling.session import (
     Outlook,
@@ -78,6 +79,8 @@ class RecordingSession:
     buried: list[str] = field(default_factory=list)
     actions: list[tuple[str, str]] = field(default_factory=list)  # ("rating" | "burial", card id)
     outlook_facts: Outlook | None = None
+    gone: dict[str, str] = field(default_factory=dict)  # card id -> "suspended" | "removed" elsewhere
+    summary_figures: dict = field(default_factory=dict)  # SessionSummary fields to change
 
     def next_card(self, now):
         return QueuedCard(self.queue[0], self.kind, None) if self.queue else None
@@ -86,16 +89,26 @@ class RecordingSession:
         return Progress(len(self.ratings), len(self.queue), 0, 0)
 
     def preview(self, card_id, now):
+        if self.gone.get(card_id) == "removed":
+            self._leave(card_id)
         return {1: timedelta(minutes=1), 2: timedelta(minutes=6), 3: timedelta(minutes=10), 4: timedelta(days=8)}
 
     def rate(self, card_id, rating, now, *, duration_ms=None, answer="", covered=()):
         assert now.tzinfo is not None and duration_ms is not None and duration_ms >= 0
         if self.fail_after is not None and len(self.ratings) >= self.fail_after:
             raise StorageError("the database is locked by another process (waited 5 s)")
+        if card_id in self.gone:
+            self._leave(card_id)
         self.ratings.append((card_id, rating, answer, covered))
         self.actions.append(("rating", card_id))
         self.queue.remove(card_id)
         return RatingOutcome(card_id, rating, now + timedelta(days=1), timedelta(days=1), card_id in self.leech_on)
+
+    def _leave(self, card_id):
+        """As the scheduler does for a card suspended or removed elsewhere: out of the
+        queue, and the error that says why."""
+        self.queue.remove(card_id)
+        raise CardUnavailableError(card_id, self.gone[card_id])
 
     def undo_last(self, now):
         if not self.actions:
@@ -114,8 +127,13 @@ class RecordingSession:
         return self.outlook_facts or outlook_of(now)
 
     def summary(self, now):
-        return SessionSummary({"new": len(self.ratings)}, sum(1 for r in self.ratings if r[1] == 1),
-                       timedelta(minutes=4, seconds=5), None, 3, 2, len(self.ratings))
+        figures = {
+            "studied_by_kind": {"new": len(self.ratings)},
+            "again_count": sum(1 for r in self.ratings if r[1] == 1),
+            "time_spent": timedelta(minutes=4, seconds=5), "retention_today": None, "due_tomorrow": 3,
+            "streak_days": 2, "ratings_saved": len(self.ratings), "session_time": timedelta(minutes=6, seconds=30),
+        }
+        return SessionSummary(**{**figures, **self.summary_figures})
 
 
 

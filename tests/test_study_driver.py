@@ -92,13 +92,73 @@ def test_bury_moves_on_without_rating():
     _, out = _run("\ns\n\n3\n", session)
     assert session.buried == ["kv-cache/mechanism"]
     assert [c for c, *_ in session.ratings] == ["paged-attention/mechanism"]
-    assert "Note: Buried KV cache (mechanism) until tomorrow (u undoes it)." in out
+    # u typed at the answer prompt would be answer text: the note says to reveal first
+    assert ("Note: Buried KV cache (mechanism) until tomorrow. To undo it: reveal the card below, then u.\n"
+            "Card 2 (new): Runtime constraints / PagedAttention / Mechanism") in out
+
+
+def test_doing_what_the_burial_note_says_undoes_the_burial():
+    session = RecordingSession(list(CARDS[:2]))
+    _, out = _run("\ns\n" "\nu\n" "q\n", session)  # bury; then an empty answer (reveal) and u
+    assert session.buried == [] and session.queue[0] == "kv-cache/mechanism"
+    assert "Note: Undid the burial of KV cache (mechanism)." in out
+
+
+def test_a_burial_that_ends_the_session_is_noted_without_an_undo_hint():
+    session = RecordingSession(["kv-cache/mechanism"])
+    _, out = _run("\ns\n", session)
+    # nothing is left to reveal, so no "To undo it" (the session is over)
+    assert "Session complete.\nNote: Buried KV cache (mechanism) until tomorrow.\n" in out
+    assert "To undo it" not in out
+
+
+def test_s_in_cram_says_the_card_is_only_skipped():
+    session = RecordingSession(list(CARDS[:2]), kind="cram")
+    _, out = _run("\ns\n\n3\n", session)
+    assert ("Note: Skipped KV cache (mechanism) for the rest of this cram session. "
+            "To undo it: reveal the card below, then u.") in out
+    assert "until tomorrow" not in out
+
+
+def test_a_card_suspended_elsewhere_is_not_rated_and_the_session_goes_on():
+    # `llmc suspend kv-cache` in another shell while card 1 was on screen
+    session = RecordingSession(list(CARDS), gone={"kv-cache/mechanism": "suspended"})
+    result, out = _run("\n3\n" "\n4\n", session)
+    assert [(c, r) for c, r, _, _ in session.ratings] == [("paged-attention/mechanism", 4)]
+    assert ("Note: KV cache (mechanism) was suspended elsewhere while it was shown, so its rating "
+            "was not recorded.\nCard 2 (new): Runtime constraints / PagedAttention / Mechanism") in out
+    assert "Stopped" not in out and result.exit_code == 0 and result.ratings_saved == 1
+
+
+def test_a_card_removed_from_the_bank_elsewhere_is_noted_at_the_reveal_and_skipped():
+    session = RecordingSession(list(CARDS[:2]), gone={"kv-cache/mechanism": "removed"})
+    result, out = _run("keys and values\n\n" "\n3\n", session)
+    assert [c for c, *_ in session.ratings] == ["paged-attention/mechanism"]
+    assert ("Note: KV cache (mechanism) was removed from the card bank elsewhere while it was shown, "
+            "so its rating was not recorded.") in out
+    assert "Model answer: The KV cache answer" not in out  # no reveal for a card that cannot be rated
+    assert result.finished
+
+
+def test_a_card_suspended_elsewhere_as_the_last_one_is_noted_in_the_summary():
+    session = RecordingSession(["kv-cache/mechanism"], gone={"kv-cache/mechanism": "suspended"})
+    result, out = _run("\n3\n", session)
+    assert ("Session complete.\nNote: KV cache (mechanism) was suspended elsewhere while it was shown, "
+            "so its rating was not recorded.\n") in out
+    assert result.ratings_saved == 0 and result.exit_code == 0
 
 
 def test_leech_is_announced_on_the_next_card():
     session = RecordingSession(list(CARDS[:2]), leech_on={"kv-cache/mechanism"})
     _, out = _run("\n1\n", session)
     assert "Note: KV cache (mechanism) is now a leech" in out
+
+
+def test_a_leech_on_the_last_card_is_announced_in_the_summary():
+    session = RecordingSession(["kv-cache/mechanism"], leech_on={"kv-cache/mechanism"})
+    _, out = _run("\n1\n", session)
+    assert ("Session complete.\n"
+            "Note: KV cache (mechanism) is now a leech (forgotten too often) and has been suspended.\n") in out
 
 
 def test_end_of_input_mid_answer_ends_like_quit():
@@ -344,17 +404,39 @@ def test_limits_cram_reviews_and_prerequisites_are_named():
     assert "Today's review limit is reached (200 a day): 35 cards due for review wait until tomorrow" in _ended(
         reviews_today=200, reviews_held_back=35)
     assert "The 5 new cards left wait for their prerequisites" in _ended(new_unseen=5, new_unlocked=0)
-    assert ("6 new cards are later facets of concepts studied or due today: a concept gives one new card "
-            "a day (as Anki buries new siblings), so more tomorrow.") in _ended(
+    assert ("6 new cards are later facets of concepts studied, due or buried today: a concept gives one new "
+            "card a day (as Anki buries new siblings), so more tomorrow.") in _ended(
         new_unseen=6, new_unlocked=0, new_held=6)
-    assert "1 new card is a later facet of a concept studied or due today" in _ended(
+    assert "1 new card is a later facet of a concept studied, due or buried today" in _ended(
         new_unseen=3, new_unlocked=0, new_held=1)
     assert "so more tomorrow. The other 2 wait for their prerequisites" in _ended(
         new_unseen=3, new_unlocked=0, new_held=1)
     assert "Every card here has been introduced: no new card is left." in _ended(introduced=3)
 
 
-def test_the_summary_shows_due_later_today():
+def test_the_summary_shows_due_later_today_only_when_some_are():
+    # as the terminal UI and docs/study.md: the line only when the count is not 0
     session = RecordingSession(["kv-cache/mechanism"])
     _, out = _run("\n1\n", session)
-    assert "Due later today: 0.\nDue tomorrow: 3." in out  # the double's summary figures
+    assert "Retention today: none yet.\nDue tomorrow: 3." in out  # the double's summary figures
+    assert "Due later today" not in out
+    session = RecordingSession(["kv-cache/mechanism"], summary_figures={"due_later_today": 2})
+    _, out = _run("\n1\n", session)
+    assert "Retention today: none yet.\nDue later today: 2.\nDue tomorrow: 3." in out
+
+
+def test_the_summary_gives_the_session_time_and_the_answering_time_by_name():
+    session = RecordingSession(["kv-cache/mechanism"])
+    _, out = _run("\n1\n", session)
+    # the double's figures: 6m 30s from opening the session, 4m 05s spent answering
+    assert "Time in session: 6m 30s.\nTime answering: 4m 05s.\n" in out
+
+
+def test_no_card_scheduled_because_the_studied_ones_are_suspended_or_buried():
+    out = _ended(options=SessionOptions(review_only=True), new_unseen=2, new_unlocked=2, suspended_studied=1)
+    assert "No card is scheduled yet." not in out
+    assert ("No card you have studied here is scheduled: 1 suspended "
+            "(llmc unsuspend CONCEPT/FACET brings one back).") in out
+    out = _ended(suspended_studied=2, buried_studied=1)
+    assert ("No card you have studied here is scheduled: 2 suspended (llmc unsuspend CONCEPT/FACET "
+            "brings one back) and 1 buried until tomorrow.") in out

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -47,6 +47,9 @@ RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 """Anki's names of the four FSRS ratings."""
 
 EXIT_INTERRUPTED = 130
+UNDO_FROM_NEXT_CARD = " To undo it: reveal the card below, then u."
+"""Added to a burial's notice over the next card: ``u`` works once a card is revealed
+(at the answer prompt it would be typed as text)."""
 
 
 class EndOfInput(Exception):
@@ -142,13 +145,27 @@ def outlook_lines(outlook: Outlook) -> list[str]:
         lines.append(new_reason)
     if outlook.next_due is None:
         if not outlook.introduced:
-            lines.append("No card is scheduled yet.")
+            lines.append(_nothing_scheduled(outlook))
     else:
         from llmconcepts.ui.when import learner_when
 
         when = learner_when(outlook.next_due, outlook.clock, outlook.clock.day_of(outlook.now))
         lines.append(f"Next card due {when}.")
     return lines
+
+
+def _nothing_scheduled(outlook: Outlook) -> str:
+    """Why no studied card comes due: none was studied yet, or every one is suspended
+    (a leech, or ``llmc suspend``) or buried until tomorrow."""
+    suspended, buried = outlook.suspended_studied, outlook.buried_studied
+    if not suspended and not buried:
+        return "No card is scheduled yet."
+    parts = []
+    if suspended:
+        parts.append(f"{suspended} suspended (llmc unsuspend CONCEPT/FACET brings one back)")
+    if buried:
+        parts.append(f"{buried} buried until tomorrow")
+    return f"No card you have studied here is scheduled: {' and '.join(parts)}."
 
 
 def _new_cards_reason(outlook: Outlook) -> str | None:
@@ -175,14 +192,14 @@ def _new_cards_reason(outlook: Outlook) -> str | None:
 
 def _held_and_locked(unseen: int, held: int) -> str:
     """Why none of the ``unseen`` new cards can come now: ``held`` of them are held back
-    until tomorrow (a card of their concept studied or due today), the rest wait for
-    their prerequisites."""
+    until tomorrow (a card of their concept studied or due today, or a new one buried),
+    the rest wait for their prerequisites."""
     locked = unseen - held
     prerequisites = "for their prerequisites, whose cards are buried or not yet introduced."
     if not held:
         return f"The {_cards(locked, 'new card')} left {'waits' if locked == 1 else 'wait'} {prerequisites}"
     what = "is a later facet of a concept" if held == 1 else "are later facets of concepts"
-    line = (f"{_cards(held, 'new card')} {what} studied or due today: a concept gives "
+    line = (f"{_cards(held, 'new card')} {what} studied, due or buried today: a concept gives "
             "one new card a day (as Anki buries new siblings), so more tomorrow.")
     if locked:
         line += f" The other {locked} {'waits' if locked == 1 else 'wait'} {prerequisites}"
@@ -244,9 +261,21 @@ class StudyScreen(Protocol):
 
     def show_explain(self, explanation: Explanation) -> None: ...
 
-    def show_summary(self, summary: SessionSummary, finished: bool, outlook: Outlook | None = None) -> None: ...
+    def show_summary(
+        self, summary: SessionSummary, finished: bool, outlook: Outlook | None = None, notices: Sequence[str] = ()
+    ) -> None: ...
 
     def show_stopped(self, ratings_saved: int, reason: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Notice:
+    """A message about what just happened, shown over the next card or, when the session
+    ends first, in its summary. ``on_card`` is added only over a card: how to act on the
+    message from there (an undo needs a revealed card)."""
+
+    text: str
+    on_card: str = ""
 
 
 @dataclass
@@ -295,7 +324,7 @@ class _Driver:
         self.screen = screen
         self.clock = clock
         self.result = StudyResult()
-        self.notices: list[str] = []
+        self.notices: list[_Notice] = []
         self.again: QueuedCard | None = None  # a card to show next (after undo)
         self.undoable: list[QueuedCard] = []  # the cards rated or buried, in order (what undo takes back)
 
@@ -308,7 +337,9 @@ class _Driver:
                 pass
             now = self.clock()
             outlook = self.session.outlook(now) if self.result.finished else None
-            self.screen.show_summary(self.session.summary(now), self.result.finished, outlook)
+            notices = [notice.text for notice in self.notices]  # not shown on a card: the session ended first
+            self.notices.clear()
+            self.screen.show_summary(self.session.summary(now), self.result.finished, outlook, notices)
         except KeyboardInterrupt:
             self.result.interrupted = True
             self.screen.show_stopped(self.result.ratings_saved, "Interrupted")
@@ -338,10 +369,30 @@ class _Driver:
             card=card,
             layer_title=self._layer_title(card),
             progress=self.session.progress(now),
-            notices=tuple(self.notices),
+            notices=tuple(notice.text + notice.on_card for notice in self.notices),
         )
         self.notices.clear()
         self.screen.show_card(view)
+        from llmconcepts.scheduling.operations import CardUnavailableError  # loaded with the session
+
+        try:
+            return self._answer_and_act(queued, card, view)
+        except CardUnavailableError as exc:
+            # suspended or taken out of the bank by another llmc while shown: say so, go on
+            if exc.card_id != queued.card_id:
+                raise
+            where = "suspended" if exc.reason == "suspended" else "removed from the card bank"
+            self.notices.append(_Notice(f"{_card_name(card)} was {where} elsewhere while it was shown, "
+                                        "so its rating was not recorded."))
+            return True
+
+    def _answer_and_act(self, queued: QueuedCard, card: CardRef, view: CardView) -> bool:
+        """Read the answer, reveal, and act on the learner's choice; False when the session ends.
+
+        Raises:
+            CardUnavailableError: the card was suspended or left the bank elsewhere since
+                it was shown (nothing was saved for it).
+        """
         shown = time.monotonic()
         answer = valid_text(self.screen.read_answer())
         grade = grade_answer(answer, card.facet.key_points)
@@ -366,7 +417,11 @@ class _Driver:
                 with _sigint_held():
                     self.session.bury(queued.card_id, self.clock())
                     self.undoable.append(queued)
-                self.notices.append(f"Buried {_card_name(card)} until tomorrow (u undoes it).")
+                if queued.kind == "cram":  # cram only skips it: the schedule stays as it is
+                    done = f"Skipped {_card_name(card)} for the rest of this cram session."
+                else:
+                    done = f"Buried {_card_name(card)} until tomorrow."
+                self.notices.append(_Notice(done, UNDO_FROM_NEXT_CARD))
                 return True
             rating = command.rating if command.action is Action.RATE else grade.suggested
             if rating is None:
@@ -388,9 +443,9 @@ class _Driver:
             self.result.rated.append(queued)
             self.undoable.append(queued)
         if outcome.became_leech:
-            self.notices.append(
+            self.notices.append(_Notice(
                 f"{_card_name(card)} is now a leech (forgotten too often) and has been suspended."
-            )
+            ))
 
     def _explain(self, card: CardRef) -> None:
         """The concept's explain view with its calculator at default inputs."""
@@ -422,7 +477,7 @@ class _Driver:
             self.screen.show_notice("Nothing to undo in this session.")
             return False
         what = "rating" if undone.action == "rating" else "burial"
-        self.notices.append(f"Undid the {what} of {_card_name(self.bank.card(undone.card_id))}.")
+        self.notices.append(_Notice(f"Undid the {what} of {_card_name(self.bank.card(undone.card_id))}."))
         return True
 
     def _layer_title(self, card: CardRef) -> str:

@@ -22,6 +22,7 @@ without error and stored as U+FFFD (see :func:`llmconcepts.ui.study.valid_text`)
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from llmconcepts.ui.study import (
@@ -159,22 +160,28 @@ class PlainStudyScreen:
         render_explanation(console, explanation)
         self._say(f"End of explain: {title}")
 
-    def show_summary(self, summary: SessionSummary, finished: bool, outlook: Outlook | None = None) -> None:
+    def show_summary(
+        self, summary: SessionSummary, finished: bool, outlook: Outlook | None = None, notices: Sequence[str] = ()
+    ) -> None:
         studied = ", ".join(f"{kind} {n}" for kind, n in summary.studied_by_kind.items() if n)
         retention = "none yet" if summary.retention_today is None else f"{summary.retention_today:.0%}"
         self._gap()
-        if finished and not summary.ratings_saved:
+        if finished and not self._shown:  # (a session of burials only rated nothing, yet studied)
             self._say("Nothing to study right now.")
         else:
             self._say("Session complete." if finished else "Session ended.")
+        for notice in notices:
+            self._say(f"Note: {notice}")
         if outlook is not None:
             for line in outlook_lines(outlook):
                 self._say(line)
         self._say(f"Studied: {studied or 'nothing'}.")
         self._say(f"Again: {summary.again_count}.")
-        self._say(f"Time: {format_duration(summary.time_spent)}.")
+        self._say(f"Time in session: {format_duration(summary.session_time)}.")
+        self._say(f"Time answering: {format_duration(summary.time_spent)}.")
         self._say(f"Retention today: {retention}.")
-        self._say(f"Due later today: {summary.due_later_today}.")
+        if summary.due_later_today:
+            self._say(f"Due later today: {summary.due_later_today}.")
         self._say(f"Due tomorrow: {summary.due_tomorrow}.")
         self._say(f"Streak: {summary.streak_days} {'day' if summary.streak_days == 1 else 'days'}.")
         self._say(f"Ratings saved: {summary.ratings_saved}.")

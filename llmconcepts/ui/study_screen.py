@@ -41,7 +41,7 @@ import subprocess
 import sys
 import termios
 import tty
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
@@ -198,7 +198,8 @@ def summary_table(summary: SessionSummary) -> RenderableType:
     grid.add_column()
     grid.add_row("Studied", Text(studied or "nothing"))
     grid.add_row("Again", Text(str(summary.again_count)))
-    grid.add_row("Time", Text(format_duration(summary.time_spent)))
+    grid.add_row("Time in session", Text(format_duration(summary.session_time)))
+    grid.add_row("Time answering", Text(format_duration(summary.time_spent)))
     grid.add_row("Retention today", Text(retention))
     if summary.due_later_today:
         grid.add_row("Due later today", Text(str(summary.due_later_today)))
@@ -294,6 +295,7 @@ class TerminalStudyScreen:
         self._redraw: Callable[[], None] | None = None  # draws the screen a key is awaited on
         self._notices: list[str] = []  # shown under the card's reveal until the next card
         self._drawn_size = console.size
+        self._shown_a_card = False
 
     def _key(self) -> str:
         """The next keypress; the screen is drawn again first if the terminal was resized
@@ -312,6 +314,7 @@ class TerminalStudyScreen:
 
     # -- one card --------------------------------------------------------
     def show_card(self, view: CardView) -> None:
+        self._shown_a_card = True
         self._redraw = None
         self._notices.clear()
         self._clear()
@@ -435,16 +438,19 @@ class TerminalStudyScreen:
         return capture.get()
 
     # -- the end -----------------------------------------------------------
-    def show_summary(self, summary: SessionSummary, finished: bool, outlook: Outlook | None = None) -> None:
+    def show_summary(
+        self, summary: SessionSummary, finished: bool, outlook: Outlook | None = None, notices: Sequence[str] = ()
+    ) -> None:
         self.console.print()
-        if finished and not summary.ratings_saved:
+        if finished and not self._shown_a_card:  # (a session of burials only rated nothing, yet studied)
             title = "Nothing to study right now"
         else:
             title = "Session complete" if finished else "Session ended"
         self.console.print(Rule(Text(title, style="bold"), style="dim", align="left"))
-        if outlook is not None:
-            for line in outlook_lines(outlook):
-                self.console.print(Text(line, style="yellow"))
+        lines = [*notices, *(outlook_lines(outlook) if outlook is not None else ())]
+        for line in lines:
+            self.console.print(Text(line, style="yellow"))
+        if lines:
             self.console.print()
         self.console.print(summary_table(summary))
 
