@@ -310,7 +310,7 @@ def test_only_reviews_within_the_days_limit_hold_their_new_facets_back():
     for reviews_per_day, expected in ((1, 2), (2, 1)):
         write_config(f"fuzz = false\nnew-per-day = 10\nreviews-per-day = {reviews_per_day}\n")
         assert dashboard(due_day, bank=bank).new_available_today == expected
-        assert due_report(due_day).new_available_today == expected
+        assert due_report(due_day, bank=bank).new_available_today == expected
         with open_session(OPTIONS, due_day, bank=bank) as session:
             assert session.progress(due_day).new_left == expected
 

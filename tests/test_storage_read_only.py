@@ -221,3 +221,14 @@ def test_the_dashboard_records_cards_the_bank_gained_when_it_can_write():
     # 10 new a day, 1 done; a was studied today, so its 2 new cards wait for tomorrow, and
     # b gives its first card: 1
     assert counts.new_available_today == 1
+
+
+def test_mode_ro_on_a_missing_file_is_refused_rather_than_read_as_empty(tmp_path):
+    """A session on an empty in-memory stand-in would take ratings and keep none."""
+    missing = tmp_path / "none.db"
+    for args in (("due",), ("study", "--plain")):
+        result = llmc(*args, LLMC_DATABASE_URL=f"sqlite:///{missing}?mode=ro")
+        assert result.returncode == 1, (args, result.stderr)
+        assert result.stderr == (f"llmc: {missing} does not exist, and ?mode=ro in LLMC_DATABASE_URL lets llmc "
+                                 "create nothing; correct the path or drop ?mode=ro\n")
+    assert not missing.exists()

@@ -754,6 +754,7 @@ def open_session(options: SessionOptions, now: datetime, *, bank: CardBank | Non
         StorageError: the database cannot be opened, upgraded or written (a read-only
             file or ``?mode=ro``: ``ReadOnlyDatabaseError``).
     """
+    from llmconcepts.scheduling.bank_sync import synced_database
     from llmconcepts.scheduling.day import clock_for
     from llmconcepts.scheduling.fsrs_adapter import build_scheduler
     from llmconcepts.scheduling.operations import check_writable
@@ -767,7 +768,7 @@ def open_session(options: SessionOptions, now: datetime, *, bank: CardBank | Non
     if bank is None:
         bank = _load_bank()
     selection = select_cards(bank, options)
-    db = _synced_database(bank, now)
+    db = synced_database(bank, now)
     try:
         check_writable(db)  # before a card is shown and answered, not at its rating
         session = StudySession(
@@ -779,30 +780,6 @@ def open_session(options: SessionOptions, now: datetime, *, bank: CardBank | Non
         db.close()
         raise
     return session
-
-
-def _synced_database(bank: CardBank, now: datetime, *, read_only: bool = False) -> Database:
-    """The open database with the bank synced into it (closed again if the sync fails).
-
-    ``read_only``: opened for reading (see ``open_database``), and reopened for writing
-    only when the bank has cards the database has not recorded yet.
-    """
-    from llmconcepts.scheduling.operations import sync_bank
-    from llmconcepts.storage.engine import open_database
-    from llmconcepts.storage.errors import ReadOnlyDatabaseError
-
-    db = open_database(now, read_only=read_only)
-    try:
-        sync_bank(db, bank, now)
-    except ReadOnlyDatabaseError:
-        db.close()
-        if not read_only:
-            raise
-        return _synced_database(bank, now)
-    except BaseException:
-        db.close()
-        raise
-    return db
 
 
 def _cram_order(session: StudySession, now: datetime) -> list[str]:
@@ -826,6 +803,7 @@ def dashboard(now: datetime, *, bank: CardBank | None = None) -> Dashboard:
     Raises:
         The same errors as :func:`open_session`.
     """
+    from llmconcepts.scheduling.bank_sync import synced_database
     from llmconcepts.scheduling.day import clock_for
     from llmconcepts.scheduling.history import streak_days, today_counts
     from llmconcepts.scheduling.settings import load_settings
@@ -833,7 +811,7 @@ def dashboard(now: datetime, *, bank: CardBank | None = None) -> Dashboard:
 
     now = _utc(now)
     settings = load_settings()
-    db = _synced_database(bank if bank is not None else _load_bank(), now, read_only=True)
+    db = synced_database(bank if bank is not None else _load_bank(), now, read_only=True)
     clock = clock_for(settings)
     _day, start, end = clock.today(now)
     try:

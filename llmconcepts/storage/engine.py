@@ -151,11 +151,16 @@ def open_database(
     where = str(sqlite_path) if sqlite_path else parsed.render_as_string(hide_password=True)
     if _in_memory(parsed):
         _warn_nothing_saved(where)
+    url_read_only = sqlite_path is not None and parsed.query.get("mode") == "ro"
     if sqlite_path is not None and "mode" in parsed.query:
         # SQLite's own open mode: ``?mode=ro`` is honoured as read-only (the driver would
         # ignore it without ``uri=true``, and write); rw and rwc are what we do anyway.
-        read_only = read_only or parsed.query["mode"] == "ro"
+        read_only = read_only or url_read_only
         parsed = parsed.difference_update_query(["mode"])
+    if url_read_only and not sqlite_path.exists():
+        # An empty stand-in would let a session "save" ratings into memory and lose them.
+        raise StorageError(f"{where} does not exist, and ?mode=ro in LLMC_DATABASE_URL lets llmc "
+                           "create nothing; correct the path or drop ?mode=ro")
     if sqlite_path is not None and given and not sqlite_path.parent.is_dir():
         raise StorageError(f"cannot open {where}: the folder {sqlite_path.parent} does not exist "
                            "(create it, or correct LLMC_DATABASE_URL)")
@@ -163,7 +168,7 @@ def open_database(
         try:
             return _open_read_only(parsed, sqlite_path, where, busy_timeout_s)
         except OlderSchemaError:
-            if parsed.query.get("mode") == "ro" or (given and "mode=ro" in given):
+            if url_read_only:
                 raise  # the learner asked for read-only access: never upgrade
             # A viewing command after an llmc upgrade: upgrade in place (a backup copy
             # is written first), as a saving command would, then read.
