@@ -46,19 +46,21 @@ def sync_with_bank(db: Database, bank: CardBank, now: datetime) -> SyncReport | 
     Raises:
         ReadOnlyDatabaseError: cards must be added, hidden or restored and ``db`` cannot
             be written (the caller may reopen it for writing). Recording the signature
-            alone is skipped quietly when the database is read-only: it only saves work.
+            is skipped quietly when it cannot be written: it only saves work.
         StorageError: any other database failure.
     """
+    from llmconcepts.errors import StorageError
     from llmconcepts.scheduling.operations import sync_bank
-    from llmconcepts.storage.errors import ReadOnlyDatabaseError
 
-    if bank.signature is not None and recorded_signature(db) == bank.signature:
+    recorded = recorded_signature(db)
+    if bank.signature is not None and recorded == bank.signature:
         return None
     report = sync_bank(db, bank, now)
-    try:
-        _record(db, bank.signature)
-    except ReadOnlyDatabaseError:
-        pass
+    if recorded != bank.signature:  # a write only when it changes: other sessions see every write
+        try:
+            _record(db, bank.signature)
+        except StorageError:
+            pass  # read-only, locked, full: the record only saves a later report some work
     return report
 
 
