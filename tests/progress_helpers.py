@@ -156,6 +156,6 @@ def mark_synced_with_card_files(db) -> None:  # noqa: ANN001 - an open llmconcep
     sync would: the reports then read the fixture as it is instead of syncing it with
     the built-in bank (which holds none of its concepts)."""
     from llmconcepts.cardbank.loader import current_signature
-    from llmconcepts.scheduling.bank_sync import _record
+    from llmconcepts.scheduling.bank_sync import record_signature
 
-    _record(db, current_signature())
+    record_signature(db, current_signature())

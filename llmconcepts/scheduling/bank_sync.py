@@ -58,13 +58,13 @@ def sync_with_bank(db: Database, bank: CardBank, now: datetime) -> SyncReport | 
     report = sync_bank(db, bank, now)
     if recorded != bank.signature:  # a write only when it changes: other sessions see every write
         try:
-            _record(db, bank.signature)
+            record_signature(db, bank.signature)
         except StorageError:
             pass  # read-only, locked, full: the record only saves a later report some work
     return report
 
 
-def _record(db: Database, signature: str | None) -> None:
+def record_signature(db: Database, signature: str | None) -> None:
     """Store ``signature`` as the one ``bank_sync`` row (a bank of unknown origin stores
     NULL, so the next report syncs again)."""
     with db.writing() as session:
