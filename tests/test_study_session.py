@@ -162,6 +162,20 @@ def test_a_card_suspended_elsewhere_while_shown_is_not_rated_and_not_shown_again
     assert column("a/mechanism", "last_review") is None
 
 
+def test_after_a_card_suspended_elsewhere_the_next_card_is_not_its_sibling():
+    """Only the shown facet is suspended; its concept's next facet must not follow it
+    straight away while another concept's card is waiting (QA: context-window)."""
+    from llmconcepts.scheduling.operations import CardUnavailableError, set_suspended
+
+    with open_session(SessionOptions(), NOW, bank=BANK) as session:
+        shown = session.next_card(NOW).card_id
+        assert shown == "a/mechanism"
+        _elsewhere(lambda db: set_suspended(db, "a/mechanism", True))  # `llmc suspend a/mechanism`
+        with pytest.raises(CardUnavailableError):
+            session.rate(shown, 3, NOW)
+        assert session.next_card(NOW).card_id == "b/mechanism"
+
+
 def test_a_card_removed_from_the_bank_elsewhere_while_shown_cannot_be_revealed_or_buried():
     from llmconcepts.scheduling.operations import CardUnavailableError, sync_bank
 

@@ -436,6 +436,7 @@ class StudySession:
             yield
         except CardUnavailableError:
             self._changed(card_id)
+            self._last_shown = card_id  # it was on screen: its siblings wait, as after a rating
             raise
 
     def rate(
