@@ -190,7 +190,20 @@ def test_an_alias_bomb_is_cut_short(tmp_path: Path):
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
     (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     problems = problems_of(tmp_path / "bomb.yaml")
-    assert any("values once aliases are expanded" in p for p in problems), problems
+    assert any("aliases expand to more than 200000 values" in p for p in problems), problems
+
+
+def test_a_large_file_without_aliases_is_not_cut_short(tmp_path: Path):
+    """The alias guard counts only what aliases stand for: 250,000 plain values (here a
+    concept's sources) are a large file, not an attack (QA: a 4,000-concept file was
+    refused as 'more than 200000 values once aliases are expanded')."""
+    text = (BANKS / "yaml11" / "scalars.yaml").read_text(encoding="utf-8")
+    sources = "".join(f"      - Source {number}\n" for number in range(250_000))
+    assert "    sources:\n" in text
+    (tmp_path / "big.yaml").write_text(text.replace("    sources:\n", "    sources:\n" + sources, 1),
+                                       encoding="utf-8")
+    [concept] = check_paths([tmp_path], with_builtin=False).concepts
+    assert len(concept.sources) > 250_000
 
 
 def test_unknown_fields_name_the_fields_allowed_there(tmp_path: Path):

@@ -32,9 +32,11 @@ import yaml
 from llmconcepts.cardbank.problems import DataPath, Problem, field_label
 
 _PARSER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-#: Expanding aliases can blow a tiny file up exponentially ("billion laughs"); no
-#: card file comes anywhere near this many values once aliases are expanded.
-MAX_NODES = 200_000
+#: Expanding aliases can blow a tiny file up exponentially ("billion laughs"): the
+#: values aliases stand for (each reference counts its whole expanded value) may not
+#: exceed this many. Values written out in the file are not limited: a large file
+#: costs only in proportion to its size.
+MAX_ALIASED_VALUES = 200_000
 #: Deeper nesting than this is no card file, and would exhaust Python's recursion.
 MAX_DEPTH = 64
 #: The start of a ``key:`` line, optionally a sequence item (``  - id:``), up to the colon.
@@ -188,7 +190,7 @@ class _Builder:
     """Builds dicts, lists and strings from libyaml's events, recording lines.
 
     An alias reuses the value built for its anchor (it is not copied); the number
-    of values it stands for still counts toward :data:`MAX_NODES`, since
+    of values it stands for still counts toward :data:`MAX_ALIASED_VALUES`, since
     validation walks every copy.
     """
 
@@ -199,6 +201,7 @@ class _Builder:
         self.empty = False
         self._anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, expanded size)
         self._open_anchors: set[str] = set()  # anchors of the collections being built
+        self._aliased = 0  # values that alias references stand for, so far
         self._too_big = False
 
     def document(self) -> Any:
@@ -237,11 +240,6 @@ class _Builder:
         else:
             value, size = self._mapping(data_path, depth)
         self._open_anchors.discard(event.anchor)
-        if size > MAX_NODES:
-            if not self._too_big:
-                self.problem(event, f"more than {MAX_NODES} values once aliases are expanded", data_path)
-            self._too_big = True
-            value, size = None, 1
         return self._anchor(event, value, size)
 
     def _anchor(self, event: yaml.Event, value: Any, size: int) -> tuple[Any, int]:
@@ -256,7 +254,14 @@ class _Builder:
         if event.anchor not in self._anchors:
             self.problem(event, f"the alias '*{event.anchor}' names no anchor defined before it", data_path)
             return None, 1
-        return self._anchors[event.anchor]
+        value, size = self._anchors[event.anchor]
+        self._aliased += size
+        if self._aliased > MAX_ALIASED_VALUES:
+            if not self._too_big:
+                self.problem(event, f"aliases expand to more than {MAX_ALIASED_VALUES} values", data_path)
+            self._too_big = True
+            return None, 1
+        return value, size
 
     def _sequence(self, data_path: DataPath, depth: int) -> tuple[list[Any], int]:
         items: list[Any] = []
