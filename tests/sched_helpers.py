@@ -76,3 +76,18 @@ def frozen(now: datetime):
     import time_machine
 
     return time_machine.travel(now.timestamp(), tick=False)
+
+
+#: A learner's own card file (one concept, its own layer) for tests that add one to a data folder.
+USER_CARD_FILE = """\
+layer: {id: team-notes, title: Team notes, order: 9}
+concepts:
+  - id: gpu-budget
+    title: Our GPU budget
+    aliases: []
+    prerequisites: [kv-cache]
+    sources: [Team wiki, 2026]
+    mechanism: {prompt: How is the budget split?, answer: By team and quarter., key_points: [{point: Per team, cues: [team]}, {point: Per quarter, cues: [quarter]}, {point: Reviewed monthly, cues: [monthly]}]}
+    trade_off: {prompt: What does a reserve cost?, answer: Idle GPUs., key_points: [{point: Idle capacity, cues: [idle]}, {point: Faster launches, cues: [faster]}, {point: Planned yearly, cues: [yearly]}]}
+    failure_mode: {prompt: When does it run out?, answer: After a long training run., key_points: [{point: Long runs, cues: [long run]}, {point: Retries, cues: [retry]}, {point: No alert, cues: [alert]}]}
+"""

@@ -14,22 +14,11 @@ from datetime import datetime, timezone
 import pytest
 
 from llmconcepts.progress.reports import due_report, stats_report
+from sched_helpers import USER_CARD_FILE as USER_CARDS
 
 NOW = datetime(2026, 11, 29, 15, tzinfo=timezone.utc)
 BUILT_IN_CARDS = 56 * 3
 LAYERS = ["primer", "model-mechanics", "runtime-constraints", "systems-and-retrieval", "evaluation-and-safety"]
-USER_CARDS = """\
-layer: {id: team-notes, title: Team notes, order: 9}
-concepts:
-  - id: gpu-budget
-    title: Our GPU budget
-    aliases: []
-    prerequisites: [kv-cache]
-    sources: [Team wiki, 2026]
-    mechanism: {prompt: How is the budget split?, answer: By team and quarter., key_points: [{point: Per team, cues: [team]}, {point: Per quarter, cues: [quarter]}, {point: Reviewed monthly, cues: [monthly]}]}
-    trade_off: {prompt: What does a reserve cost?, answer: Idle GPUs., key_points: [{point: Idle capacity, cues: [idle]}, {point: Faster launches, cues: [faster]}, {point: Planned yearly, cues: [yearly]}]}
-    failure_mode: {prompt: When does it run out?, answer: After a long training run., key_points: [{point: Long runs, cues: [long run]}, {point: Retries, cues: [retry]}, {point: No alert, cues: [alert]}]}
-"""
 
 
 def _session_sync() -> None:

@@ -24,6 +24,7 @@ import pytest
 from sched_helpers import database_path, dump
 
 from llmconcepts.scheduling.session import SessionOptions, open_session
+from sched_helpers import USER_CARD_FILE as USER_CARDS
 
 OLD_SCHEMA = Path(__file__).parent / "fixtures" / "storage" / "v1-history.db"
 EXPORT = ("export", "json", "--all", "-o", "-")
@@ -232,3 +233,61 @@ def test_mode_ro_on_a_missing_file_is_refused_rather_than_read_as_empty(tmp_path
         assert result.stderr == (f"llmc: {missing} does not exist, and ?mode=ro in LLMC_DATABASE_URL lets llmc "
                                  "create nothing; correct the path or drop ?mode=ro\n")
     assert not missing.exists()
+
+
+def test_a_read_only_database_file_leaves_nothing_behind_and_works_again_once_writable(llmc_home):
+    """QA: looking at a read-only llmc.db in a writable folder left read-only -wal/-shm
+    files, and after `chmod u+w llmc.db` saving still failed because of them."""
+    studied_home()
+    path = database_path()
+    (llmc_home / "cards").mkdir()
+    (llmc_home / "cards" / "mine.yaml").write_text(USER_CARDS, encoding="utf-8")  # due/stats must sync
+    path.chmod(0o444)
+    try:
+        files = listing(llmc_home)
+        results = {args: llmc(*args, unprivileged=True) for args in LOOKING[:3]}
+        assert all(result.returncode == 0 for result in results.values()), results
+        assert listing(llmc_home) == files  # no -wal, no -shm, no backup
+    finally:
+        path.chmod(0o644)
+    saving = llmc("suspend", "kv-cache", unprivileged=True)
+    assert saving.returncode == 0, saving.stderr
+
+
+def test_an_older_read_only_database_file_is_refused_each_time_without_piling_up_backups(llmc_home):
+    path = database_path()
+    path.parent.mkdir(parents=True)
+    shutil.copyfile(OLD_SCHEMA, path)
+    path.chmod(0o444)
+    try:
+        for _attempt in range(2):
+            result = llmc("due", unprivileged=True)
+            assert result.returncode == 1
+            assert result.stderr == (f"llmc: {path} was written by an earlier llmc and must be upgraded before it "
+                                     f"can be read, but that failed: cannot write {path}: the file or its folder "
+                                     "is read-only\n")
+        assert sorted(p.name for p in path.parent.iterdir()) == ["llmc.db"]
+    finally:
+        path.chmod(0o644)
+    assert llmc("due", unprivileged=True).returncode == 0
+    assert len(list(path.parent.glob("llmc.db.backup-0001_initial-*"))) == 1
+
+
+def test_a_read_only_shm_file_left_by_an_older_llmc_is_named_in_the_message(llmc_home):
+    """Older llmc versions left read-only -shm files beside a read-only llmc.db; once the
+    learner makes llmc.db writable again, that file still blocks writing."""
+    import sqlite3
+
+    studied_home()
+    path = database_path()
+    shm = path.with_name(path.name + "-shm")
+    reader = sqlite3.connect(path)  # a WAL reader: SQLite writes the shared-memory index
+    reader.execute("SELECT count(*) FROM cards").fetchone()
+    index = shm.read_bytes()
+    reader.close()  # the last connection removes -wal and -shm
+    shm.write_bytes(index)
+    shm.chmod(0o444)
+    result = llmc("suspend", "kv-cache", unprivileged=True)
+    assert result.returncode == 1
+    assert result.stderr == (f"llmc: cannot write {path}: llmc.db-shm beside it is read-only; "
+                             "make it writable, or delete it while no llmc runs\n")

@@ -76,21 +76,26 @@ def synced_database(bank: CardBank, now: datetime, *, read_only: bool = False) -
     """The open database with ``bank`` synced into it (closed again if the sync fails).
 
     ``read_only``: opened for reading (see ``open_database``), and reopened for writing
-    only when the bank has cards the database has not recorded yet.
+    only when the bank has cards the database has not recorded yet; a database file
+    this user cannot write is then returned unsynced (a look shows it as last synced;
+    trying to write would leave read-only ``-wal``/``-shm`` files beside it).
 
     Raises:
         StorageError: the database cannot be opened, or the sync cannot be written.
     """
-    from llmconcepts.storage.engine import open_database
+    from llmconcepts.storage.engine import can_write, open_database
     from llmconcepts.storage.errors import ReadOnlyDatabaseError
 
     db = open_database(now, read_only=read_only)
     try:
         sync_with_bank(db, bank, now)
     except ReadOnlyDatabaseError:
-        db.close()
         if not read_only:
+            db.close()
             raise
+        if db.sqlite_path is not None and not can_write(db.sqlite_path):
+            return db  # a look at a database this user cannot write: as last synced
+        db.close()
         return synced_database(bank, now)
     except BaseException:
         db.close()
@@ -113,7 +118,7 @@ def synced_report_database(now: datetime) -> Database:
         StorageError: the database cannot be opened or read.
     """
     from llmconcepts.cardbank.loader import current_signature, load_bank
-    from llmconcepts.storage.engine import open_database
+    from llmconcepts.storage.engine import can_write, open_database
     from llmconcepts.storage.errors import ReadOnlyDatabaseError
 
     db = open_database(now, read_only=True)
@@ -124,15 +129,16 @@ def synced_report_database(now: datetime) -> Database:
     except BaseException:
         db.close()
         raise
-    kept = _on_disk(db)
+    kept, path = _on_disk(db), db.sqlite_path
     db.close()
     bank = load_bank()
     if not kept:
         return synced_database(bank, now, read_only=True)
-    try:
-        synced_database(bank, now).close()
-    except ReadOnlyDatabaseError:
-        pass
+    if path is None or can_write(path):  # trying on a read-only file would leave -wal/-shm files
+        try:
+            synced_database(bank, now).close()
+        except ReadOnlyDatabaseError:
+            pass
     return open_database(now, read_only=True)
 
 

@@ -172,7 +172,7 @@ def open_database(
                 raise  # the learner asked for read-only access: never upgrade
             # A viewing command after an llmc upgrade: upgrade in place (a backup copy
             # is written first), as a saving command would, then read.
-            _upgrade_for_reading(now, given, busy_timeout_s, where)
+            _upgrade_for_reading(now, given, busy_timeout_s, where, sqlite_path)
             return _open_read_only(parsed, sqlite_path, where, busy_timeout_s)
     if sqlite_path is not None:
         _check_sqlite_file(sqlite_path, create_folder=not given)
@@ -194,20 +194,35 @@ def open_database(
     return Database(engine, write_engine, where, sqlite_path, busy_timeout_s)
 
 
-def _upgrade_for_reading(now: datetime, url: str | None, busy_timeout_s: float, where: str) -> None:
+def _upgrade_for_reading(
+    now: datetime, url: str | None, busy_timeout_s: float, where: str, sqlite_path: Path | None
+) -> None:
     """Upgrade an older database so a read-only open can read it.
+
+    A file or folder this user cannot write is refused before trying: an attempt would
+    leave a backup copy and SQLite's ``-wal``/``-shm`` files (read-only, like the file)
+    behind, on every run.
 
     Raises:
         StorageError: it cannot be upgraded here (a read-only file or folder, a lock...):
             the message says so and what to do.
     """
+    from llmconcepts.storage.errors import ReadOnlyDatabaseError
+
     try:
+        if sqlite_path is not None and not can_write(sqlite_path):
+            raise ReadOnlyDatabaseError(f"cannot write {where}: the file or its folder is read-only")
         open_database(now, url, busy_timeout_s=busy_timeout_s).close()
     except StorageError as exc:
         raise StorageError(
             f"{where} was written by an earlier llmc and must be upgraded before it can be read, "
             f"but that failed: {exc}"
         ) from exc
+
+
+def can_write(path: Path) -> bool:
+    """This process may write the file and create files beside it (SQLite's journal)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
 
 def _sqlite_file(url) -> Path | None:  # url: sqlalchemy.URL
@@ -354,6 +369,12 @@ def _connect_read_only(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
     from urllib.parse import quote
 
     base = f"file:{quote(str(path.resolve()))}?mode=ro"
+    if not path.with_name(path.name + "-wal").exists() and not can_write(path):
+        # Nothing is being written (no -wal) and nobody with our rights could: read the file
+        # as it is. Opened ``mode=ro``, SQLite would create a -shm (and -wal) beside it with
+        # the file's read-only permissions, which would then block writing once the learner
+        # makes the file writable again.
+        return sqlite3.connect(f"{base}&immutable=1", uri=True, timeout=busy_timeout_s, check_same_thread=False)
     connection = sqlite3.connect(base, uri=True, timeout=busy_timeout_s, check_same_thread=False)
     try:
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()

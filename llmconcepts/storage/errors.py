@@ -25,6 +25,23 @@ class ReadOnlyDatabaseError(StorageError):
     database was opened for reading only."""
 
 
+def _read_only_message(where: Path | str) -> str:
+    """Which file stops the write: the database, its folder, or SQLite's ``-wal``/``-shm``
+    files beside it (left read-only when the database was read-only once)."""
+    import os
+
+    path = Path(where)
+    stuck = [
+        side.name for side in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
+        if side.exists() and not os.access(side, os.W_OK)
+    ]
+    if stuck and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        files, them = (" and ".join(stuck), "them") if len(stuck) > 1 else (stuck[0], "it")
+        return (f"cannot write {where}: {files} beside it {'are' if len(stuck) > 1 else 'is'} read-only; "
+                f"make {them} writable, or delete {them} while no llmc runs")
+    return f"cannot write {where}: the file or its folder is read-only"
+
+
 def describe(exc: BaseException, where: Path | str, busy_timeout_s: float) -> StorageError:
     """The StorageError for a sqlite3/SQLAlchemy/OS error raised while using ``where``."""
     original = getattr(exc, "orig", None) or exc
@@ -37,7 +54,7 @@ def describe(exc: BaseException, where: Path | str, busy_timeout_s: float) -> St
             "move it aside to start afresh, or restore a backup"
         )
     if "readonly" in lowered or "read-only" in lowered or code in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return ReadOnlyDatabaseError(f"cannot write {where}: the file or its folder is read-only")
+        return ReadOnlyDatabaseError(_read_only_message(where))
     full = StorageError(f"the disk holding {where} is full; free some space and try again (nothing was saved)")
     if "disk is full" in lowered or "disk full" in lowered or code == errno.ENOSPC:
         return full

@@ -64,14 +64,20 @@ def ensure_schema(engine: Engine, write_engine: Engine, sqlite_path: Path | None
     if revision == HEAD:
         return
     _refuse_unknown(revision)
-    with write_engine.connect() as conn, conn.begin():
-        revision = current_revision(conn)  # again, under the write lock: another process may have upgraded
-        if revision == HEAD:
-            return
-        _refuse_unknown(revision)
-        if revision is not None and sqlite_path is not None:
-            backup_copy(sqlite_path, revision, now)
-        _run_alembic_upgrade(conn, HEAD)
+    backup: Path | None = None
+    try:
+        with write_engine.connect() as conn, conn.begin():
+            revision = current_revision(conn)  # again, under the write lock: another process may have upgraded
+            if revision == HEAD:
+                return
+            _refuse_unknown(revision)
+            if revision is not None and sqlite_path is not None:
+                backup = backup_copy(sqlite_path, revision, now)
+            _run_alembic_upgrade(conn, HEAD)
+    except BaseException:
+        if backup is not None:  # the upgrade did not happen: the copy would only pile up
+            backup.unlink(missing_ok=True)
+        raise
 
 
 def _refuse_unknown(revision: str | None) -> None:
