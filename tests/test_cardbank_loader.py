@@ -256,3 +256,53 @@ def test_a_bad_byte_inside_a_multi_line_answer_names_that_answer(tmp_path: Path)
     [problem] = problems_of(tmp_path / "bad.yaml")
     assert problem.endswith("bad.yaml:10: alpha.mechanism.answer: the file is not UTF-8 text: "
                             "byte 0xE9 at column 30 cannot be decoded; save the file as UTF-8")  # 8 spaces + 21 characters before it
+
+
+BROKEN_BASE = """\
+layer: {id: demo, title: Demo, order: 1}
+concepts:
+  - id: alpha
+    title: Alpha
+    sources: [Author et al. 2020]
+    mechanism:
+      prompt: Explain it.
+      answer: It works.
+      key_points:
+        - point: One
+          cues: [one]
+        - point: Two
+          cues: [two]
+        - point: Three
+          cues: [three]
+    trade_off:
+      prompt: "What does it cost?"
+      answer: A lot.
+      key_points: [{point: One, cues: [one]}, {point: Two, cues: [two]}, {point: Three, cues: [three]}]
+    failure_mode:
+      prompt: When?
+      answer: Often.
+      key_points: [{point: One, cues: [one]}, {point: Two, cues: [two]}, {point: Three, cues: [three]}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "broken", "expected"),
+    [
+        (11, "          cues: [one", "11: alpha.mechanism.key_points[0].cues: YAML syntax error: did not find "
+                                    "expected ',' or ']'"),  # unclosed bracket: reported where it opened
+        (17, '      prompt: "What does it cost?', "17: alpha.trade_off.prompt: YAML syntax error: found unexpected "
+                                                  "end of stream"),  # unclosed quote
+        (18, "     answer: A lot.", "18: alpha.trade_off.answer: YAML syntax error: did not find expected key"),
+        (8, "\tanswer: It works.", "8: alpha.mechanism.answer: line indented with a tab"),
+        (12, "\t  - point: Two", "12: alpha.mechanism.key_points[1].point: line indented with a tab"),
+    ],
+    ids=["unclosed-bracket", "unclosed-quote", "one-space-short", "tab-for-six-spaces", "tab-in-a-list"],
+)
+def test_a_file_that_cannot_be_parsed_still_names_the_field(tmp_path: Path, line: int, broken: str, expected: str):
+    """QA round 2: these common mistakes named no field. Each expectation is the line the
+    learner broke and the field written on it."""
+    lines = BROKEN_BASE.split("\n")
+    lines[line - 1] = broken
+    (tmp_path / "broken.yaml").write_text("\n".join(lines), encoding="utf-8")
+    [problem] = problems_of(tmp_path / "broken.yaml")
+    assert f"broken.yaml:{expected}" in problem, problem

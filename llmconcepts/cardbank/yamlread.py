@@ -21,6 +21,7 @@ would take several times longer than the parse itself on a large bank.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -80,17 +81,19 @@ def read_yaml(path: Path, raw: bytes) -> tuple[YamlDocument | None, list[Problem
     text, problem = _decode(path, raw)
     if problem:
         readable = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
-        return None, [_with_field(problem, _tab_repairs(readable))]
+        repairs = itertools.chain([(readable, problem.line)], _tab_repairs(readable, problem.line))
+        return None, [_with_field(problem, repairs)]
     problem = _find_tab_indent(path, text)
     if problem:
-        return None, [_with_field(problem, _tab_repairs(text))]
+        return None, [_with_field(problem, _tab_repairs(text, problem.line))]
     parser = _PARSER(text)
     builder = _Builder(parser)
     try:
         data = builder.document()
     except yaml.MarkedYAMLError as exc:
         problem = _syntax_problem(path, exc)
-        return None, [_with_field(problem, _value_repairs(text, problem.line))]
+        started = exc.context_mark.line + 1 if exc.context_mark else None
+        return None, [_with_field(problem, _syntax_repairs(text, problem.line, started))]
     except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
         return None, [_reader_problem(path, text, exc)]
     finally:
@@ -129,29 +132,38 @@ def _find_tab_indent(path: Path, text: str) -> Problem | None:
     return None
 
 
-def _with_field(problem: Problem, repairs: Iterator[str]) -> Problem:
-    """``problem`` with the field at its line named, found by parsing a repaired copy of
-    the file (the first repair that parses); unchanged when none does."""
-    for repaired in repairs:
+def _with_field(problem: Problem, repairs: Iterator[tuple[str, int]]) -> Problem:
+    """``problem`` with its field named, found by parsing repaired copies of the file: the
+    first ``(text, line)`` that parses names the field at ``line`` (or, inside a value
+    that spans lines, the key it belongs to), and the problem is reported at ``line``.
+    Unchanged when no repair parses."""
+    for repaired, line in repairs:
         try:
             builder = _Builder(_PARSER(repaired))
             data = builder.document()
         except yaml.YAMLError:
             continue
-        at_line = [p for p, line in builder.lines.items() if p and line == problem.line]
+        at_line = [p for p, where in builder.lines.items() if p and where == line]
+        # Reported at the repaired line: where an unclosed quote or bracket began, not
+        # where the parser gave up (often the end of the file).
         if at_line:
-            return replace(problem, field=field_label(data, max(at_line, key=len)))
-        before = [p for p, line in builder.lines.items() if p and line < problem.line]
-        if before:  # inside a value that spans lines: the key it belongs to
-            return replace(problem, field=field_label(data, max(before, key=lambda p: (builder.lines[p], len(p)))))
+            return replace(problem, line=line, field=field_label(data, max(at_line, key=len)))
+        before = [p for p, where in builder.lines.items() if p and where < line]
+        if before:
+            owner = max(before, key=lambda p: (builder.lines[p], len(p)))
+            return replace(problem, line=line, field=field_label(data, owner))
         return problem
     return problem
 
 
-def _tab_repairs(text: str) -> Iterator[str]:
-    """The text with tabs in indentation read as 2, 4 or 8 spaces (the author's width is unknown)."""
+def _tab_repairs(text: str, line: int) -> Iterator[tuple[str, int]]:
+    """Tabs in indentation read as spaces: the offending line indented like a line above
+    it, then every tab read as 2, 4 or 8 spaces (the author's width is unknown)."""
+    expanded = [_expand_indent(each, 4) for each in text.split("\n")]
+    for lines in _reindented(expanded, line):
+        yield "\n".join(lines), line
     for width in (2, 4, 8):
-        yield "\n".join(_expand_indent(line, width) for line in text.split("\n"))
+        yield "\n".join(_expand_indent(each, width) for each in text.split("\n")), line
 
 
 def _expand_indent(line: str, width: int) -> str:
@@ -159,14 +171,46 @@ def _expand_indent(line: str, width: int) -> str:
     return line[: len(line) - len(body)].expandtabs(width) + body
 
 
-def _value_repairs(text: str, line: int) -> Iterator[str]:
-    """The text with the value on ``line`` replaced by a plain word (a syntax error is
-    most often in the value: a colon or quote in unquoted text)."""
+def _syntax_repairs(text: str, line: int, started: int | None) -> Iterator[tuple[str, int]]:
+    """Guesses at what the author meant, most often right first: the value on the error's
+    line is the culprit (a colon or quote in unquoted text), or the value where an
+    unclosed quote or bracket began, or the line is indented wrongly."""
     lines = text.split("\n")
+    plain = _plain_value(lines, line)
+    if plain is not None:
+        yield "\n".join(plain), line
+    if started is not None and started != line:
+        opened = _plain_value(lines, started)
+        if opened is not None:
+            yield "\n".join(opened), started
+    for reindented in _reindented(plain or lines, line):
+        yield "\n".join(reindented), line
+
+
+def _plain_value(lines: list[str], line: int) -> list[str] | None:
+    """``lines`` with the value of the ``key:`` on ``line`` replaced by a plain word."""
     match = _KEY_LINE.match(lines[line - 1]) if 0 < line <= len(lines) else None
-    if match:
-        lines[line - 1] = match.group(0) + " x"
-        yield "\n".join(lines)
+    if match is None:
+        return None
+    return [*lines[: line - 1], match.group(0) + " x", *lines[line:]]
+
+
+def _reindented(lines: list[str], line: int) -> Iterator[list[str]]:
+    """``lines`` with ``line`` indented like each content line above it (nearest first),
+    or two spaces deeper (its first child)."""
+    if not 0 < line <= len(lines):
+        return
+    body = lines[line - 1].lstrip(" \t")
+    tried: set[int] = set()
+    for above in reversed(lines[max(0, line - 13) : line - 1]):
+        stripped = above.lstrip(" \t")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(above) - len(stripped)
+        for candidate in (indent, indent + 2):
+            if candidate not in tried:
+                tried.add(candidate)
+                yield [*lines[: line - 1], " " * candidate + body, *lines[line:]]
 
 
 def _syntax_problem(path: Path, exc: yaml.MarkedYAMLError) -> Problem:
