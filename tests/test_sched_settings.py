@@ -89,8 +89,9 @@ def test_a_broken_file_warns_about_every_problem_and_uses_the_defaults():
         "to fix: `llmc config set desired-retention VALUE`",
         f'{path}:2: new-per-day must be a whole number, not "lots"; using the default (10); '
         "to fix: `llmc config set new-per-day VALUE`",
-        # "colour" and "rollover-hour" share o-l, o and u-r: 5 of 6 + 13 letters, the most of any name
-        f"{path}:3: unknown setting 'colour' ignored (nearest: rollover-hour); "
+        # "colour" is no typo of any setting: the closest, "rollover-hour", shares 5 letters of
+        # 6 + 13, a difflib ratio of 10/19 = 0.53, under the 0.6 a suggestion needs
+        f"{path}:3: unknown setting 'colour' ignored; "
         "to remove it: `llmc config unset colour`",
     ]
 
@@ -238,7 +239,7 @@ def test_a_file_that_is_not_toml_is_never_rewritten():
 
 def test_an_unknown_key_is_a_warning_and_every_command_still_works():
     path = write_config("foo = 1\nnew-per-day = 3\n")
-    warning = (f"llmc: warning: {path}:1: unknown setting 'foo' ignored (nearest: fuzz); "
+    warning = (f"llmc: warning: {path}:1: unknown setting 'foo' ignored; "
                "to remove it: `llmc config unset foo`\n")
     code, out, err = llmc_config("show")
     assert (code, err) == (0, warning)
@@ -255,7 +256,7 @@ def test_set_points_at_unset_for_a_key_that_is_no_setting_and_unset_removes_it()
     path = write_config("foo = 1\nNew_Per_Day = 3\nnew-per-day = 4\n")
     code, out, err = llmc_config("set", "foo", "1")
     assert (code, out) == (1, "")
-    assert err == f"llmc: 'foo' is not a setting (nearest: fuzz); `llmc config unset foo` removes it from {path}\n"
+    assert err == f"llmc: 'foo' is not a setting; `llmc config unset foo` removes it from {path}\n"
     assert llmc_config("unset", "foo") == (0, "removed foo\n", "")
     assert tomllib.loads(path.read_text()) == {"New_Per_Day": 3, "new-per-day": 4}
     # every spelling of a setting goes; it is the default again
@@ -272,7 +273,7 @@ def test_unset_repairs_a_bad_value_and_names_what_is_left():
     with pytest.warns(LlmcWarning) as caught:
         assert unset_setting("desired-retention")[0] == ["desired-retention"]
     assert [str(w.message) for w in caught] == [
-        f"{path}:1: unknown setting 'color' ignored (nearest: rollover-hour); "
+        f"{path}:1: unknown setting 'color' ignored; "
         "to remove it: `llmc config unset color`"]
     assert path.read_text() == 'color = "red"\n'
 
@@ -328,3 +329,18 @@ def test_a_bad_tz_variable_is_said_once_with_the_zone_used(monkeypatch):
     result = subprocess.run([sys.executable, "-m", "llmconcepts", "due"], capture_output=True, text=True,
                             timeout=60)
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_a_misspelt_setting_is_suggested():
+    """'desired-retnetion' against 'desired-retention': 16 letters matched of 17 + 17
+    (one of the swapped pair is lost), a difflib ratio of 32/34 = 0.94."""
+    import warnings
+
+    path = write_config("desired-retnetion = 0.85\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_settings()
+    assert [str(w.message) for w in caught] == [
+        f"{path}:1: unknown setting 'desired-retnetion' ignored (did you mean 'desired-retention'?); "
+        "to remove it: `llmc config unset desired-retnetion`"
+    ]

@@ -291,7 +291,7 @@ def _checked_values(document: dict[str, Any], path: Path, text: str) -> tuple[di
         where = _where(path, text, key)
         setting = _BY_NAME.get(_normal_name(key))
         if setting is None:
-            problems.append(f"{where}: unknown setting '{key}' ignored (nearest: {_nearest(key)}); "
+            problems.append(f"{where}: unknown setting '{key}' ignored{_did_you_mean(key)}; "
                             f"to remove it: `llmc config unset {shlex.quote(key)}`")
             continue
         try:
@@ -301,8 +301,9 @@ def _checked_values(document: dict[str, Any], path: Path, text: str) -> tuple[di
             problem = str(exc) if str(exc).startswith("must") else f": {exc}"
         if problem:
             default = setting.show(getattr(Settings(), setting.field))
+            default = default if default.startswith("(") else f"({default})"
             problems.append(f"{where}: {key}{'' if problem[0] == ':' else ' '}{problem}; using the default "
-                            f"({default}); to fix: `llmc config set {setting.name} VALUE`")
+                            f"{default}; to fix: `llmc config set {setting.name} VALUE`")
         else:
             values[setting.field] = value
     return values, problems
@@ -317,10 +318,11 @@ def _where(path: Path, text: str, key: str) -> str:
     return f"{path}:{text.count(chr(10), 0, match.start()) + 1}" if match else str(path)
 
 
-def _nearest(key: str) -> str:
-    """The known setting whose name is closest to ``key``."""
-    names = list(_BY_NAME)
-    return max(names, key=lambda name: difflib.SequenceMatcher(None, _normal_name(key), name).ratio())
+def _did_you_mean(key: str) -> str:
+    """`` (did you mean 'x'?)`` for the known setting closest to ``key`` when one is
+    close (difflib ratio 0.6 or more), else nothing: 'foo' is no typo of 'fuzz'."""
+    close = difflib.get_close_matches(_normal_name(key), list(_BY_NAME), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _warn_each(problems: list[str]) -> None:
@@ -376,7 +378,7 @@ def _setting_to_change(name: str, path: Path) -> SettingSpec:
         except ConfigError:
             keys = []
         if name in keys or _normal_name(name) in map(_normal_name, keys):
-            raise ConfigError(f"'{name}' is not a setting (nearest: {_nearest(name)}); "
+            raise ConfigError(f"'{name}' is not a setting{_did_you_mean(name)}; "
                               f"`llmc config unset {shlex.quote(name)}` removes it from {path}") from None
         raise
 
