@@ -257,7 +257,9 @@ def test_set_points_at_unset_for_a_key_that_is_no_setting_and_unset_removes_it()
     code, out, err = llmc_config("set", "foo", "1")
     assert (code, out) == (1, "")
     assert err == f"llmc: 'foo' is not a setting; `llmc config unset foo` removes it from {path}\n"
-    assert llmc_config("unset", "foo") == (0, "removed foo\n", "")
+    assert llmc_config("unset", "foo") == (0, "removed foo\n", (
+        f"llmc: warning: {path}:2: 'new-per-day' sets new-per-day again (also set as 'New_Per_Day'); "
+        "the later one is used; delete one of the two lines\n"))
     assert tomllib.loads(path.read_text()) == {"New_Per_Day": 3, "new-per-day": 4}
     # every spelling of a setting goes; it is the default again
     assert llmc_config("unset", "new-per-day") == (0, "removed New_Per_Day, new-per-day (default: 10)\n", "")
@@ -343,4 +345,18 @@ def test_a_misspelt_setting_is_suggested():
     assert [str(w.message) for w in caught] == [
         f"{path}:1: unknown setting 'desired-retnetion' ignored (did you mean 'desired-retention'?); "
         "to remove it: `llmc config unset desired-retnetion`"
+    ]
+
+
+def test_a_setting_written_twice_in_two_spellings_is_pointed_out():
+    import warnings
+
+    path = write_config("desired-retention = 0.85\ndesired_retention = 0.75\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        settings = load_settings()
+    assert settings.desired_retention == 0.75
+    assert [str(w.message) for w in caught] == [
+        f"{path}:2: 'desired_retention' sets desired-retention again (also set as 'desired-retention'); "
+        "the later one is used; delete one of the two lines"
     ]

@@ -287,9 +287,13 @@ def _checked_values(document: dict[str, Any], path: Path, text: str) -> tuple[di
     that is unknown or invalid, naming the file and line, and the command that fixes it)."""
     values: dict[str, Any] = {}
     problems: list[str] = []
+    spelt: dict[str, str] = {}  # setting name -> the key that set it first
     for key, raw in document.items():
         where = _where(path, text, key)
         setting = _BY_NAME.get(_normal_name(key))
+        if setting is not None and spelt.setdefault(setting.name, key) != key:
+            problems.append(f"{where}: '{key}' sets {setting.name} again (also set as '{spelt[setting.name]}'); "
+                            "the later one is used; delete one of the two lines")
         if setting is None:
             problems.append(f"{where}: unknown setting '{key}' ignored{_did_you_mean(key)}; "
                             f"to remove it: `llmc config unset {shlex.quote(key)}`")
