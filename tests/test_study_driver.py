@@ -118,6 +118,13 @@ def test_s_in_cram_says_the_card_is_only_skipped():
     assert ("Note: Skipped KV cache (mechanism) for the rest of this cram session. "
             "To undo it: reveal the card below, then u.") in out
     assert "until tomorrow" not in out
+    assert "Rating (1-4, u undo, e explain, s skip, q quit):" in out and "s bury" not in out
+
+
+def test_undoing_a_cram_skip_says_skip():
+    session = RecordingSession(list(CARDS[:2]), kind="cram")
+    _, out = _run("\ns\n" "\nu\n" "q\n", session)
+    assert "Note: Undid the skip of KV cache (mechanism)." in out and "burial" not in out
 
 
 def test_a_card_suspended_elsewhere_is_not_rated_and_the_session_goes_on():

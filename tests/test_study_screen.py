@@ -147,6 +147,7 @@ def test_cram_shows_practice_instead_of_intervals():
     assert "Practice: the rating is logged, the schedule stays as it is." in out
     assert re.search(r"1 Again\s+2 Hard\s+3 Good\s+4 Easy", out)
     assert not re.search(r"\b\d+[mhd]\b", out)
+    assert "s skip · q quit" in out and "bury" not in out  # cram only skips a card
 
 
 def test_long_header_puts_progress_on_its_own_line_at_60_columns():

@@ -476,7 +476,7 @@ class _Driver:
         if undone is None:
             self.screen.show_notice("Nothing to undo in this session.")
             return False
-        what = "rating" if undone.action == "rating" else "burial"
+        what = "rating" if undone.action == "rating" else "skip" if queued.kind == "cram" else "burial"
         self.notices.append(_Notice(f"Undid the {what} of {_card_name(self.bank.card(undone.card_id))}."))
         return True
 

@@ -61,6 +61,7 @@ class PlainStudyScreen:
         self._shown = 0
         self._said_anything = False
         self._last_reveal: Reveal | None = None
+        self._set_aside = "bury"  # what `s` does: "skip" in cram mode
 
     def _say(self, line: str = "") -> None:
         self.stdout.write(line + "\n")
@@ -104,6 +105,7 @@ class PlainStudyScreen:
             lines.append(line)
 
     def show_reveal(self, view: CardView, reveal: Reveal) -> None:
+        self._set_aside = "skip" if reveal.practice else "bury"  # cram only skips a card
         if reveal is self._last_reveal:  # back from the explain view: only ask again
             self._rating_prompt(reveal.grade.suggested)
             return
@@ -133,7 +135,7 @@ class PlainStudyScreen:
 
     def _rating_prompt(self, suggested: int | None) -> None:
         empty = f"empty line for {suggested} {RATING_NAMES[suggested]}, " if suggested else ""
-        self._say(f"Rating (1-4, {empty}u undo, e explain, s bury, q quit):")
+        self._say(f"Rating (1-4, {empty}u undo, e explain, s {self._set_aside}, q quit):")
 
     def read_command(self, suggested: int | None) -> Command:
         while True:

@@ -186,7 +186,8 @@ def rating_buttons(reveal: Reveal) -> RenderableType:
 def keys_line(reveal: Reveal) -> Text:
     suggested = reveal.grade.suggested
     enter = f"Enter {RATING_NAMES[suggested]} · " if suggested is not None else ""
-    return Text(f"{enter}u undo · e explain · s bury · q quit", style="dim")
+    set_aside = "skip" if reveal.practice else "bury"  # cram only skips a card
+    return Text(f"{enter}u undo · e explain · s {set_aside} · q quit", style="dim")
 
 
 def summary_table(summary: SessionSummary) -> RenderableType:
