@@ -52,6 +52,12 @@ def test_a_mistyped_input_name_gets_a_suggestion(capsys):
     assert "(did you mean 'model'?)" in err.splitlines()[0]
 
 
+def test_a_name_typed_short_gets_the_one_input_it_starts(capsys):
+    _, _, err = llmc(capsys, "explain", "flash-attention", "sram=1MB")
+    assert err.splitlines()[0] == ("llmc: unknown input 'sram' (did you mean 'sram_bytes'?). "
+                                   "Valid inputs for flash-attention:")
+
+
 def test_a_name_like_no_input_gets_no_suggestion(capsys):
     code, _, err = llmc(capsys, "explain", "kv-cache", "xyz=1")
     assert code == 1

@@ -645,12 +645,17 @@ class CalculatorSpec:
     def _did_you_mean(self, name: str) -> str:
         """' (did you mean 'tokens'?)' for a near-miss of a valid name, else ''.
 
-        Only a mistyped name pays for importing rapidfuzz; a ratio of 60 or more
-        (0-100, edit-based) takes one or two slips in a short name.
+        A name typed short counts too when exactly one valid name starts with it
+        (``sram`` for ``sram_bytes``). Only a mistyped name pays for importing
+        rapidfuzz; a ratio of 60 or more (0-100, edit-based) takes one or two slips in
+        a short name.
         """
         from rapidfuzz import fuzz, process
 
         names = [spec.name for spec in self.inputs] + (["model"] if self.preset_fields else [])
+        started = [valid for valid in names if len(name) >= 2 and valid.startswith(name.lower())]
+        if len(started) == 1:
+            return f" (did you mean '{started[0]}'?)"
         match = process.extractOne(name, names, scorer=fuzz.ratio, score_cutoff=60)
         return f" (did you mean '{match[0]}'?)" if match else ""
 
