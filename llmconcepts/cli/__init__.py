@@ -48,11 +48,33 @@ def main() -> None:
     except BrokenPipeError:
         _end_on_closed_stdout()
     except LlmcError as exc:
-        print(f"llmc: {exc}", file=sys.stderr)
+        print(fit_to_terminal(f"llmc: {exc}", sys.stderr), file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("llmc: interrupted", file=sys.stderr)
         sys.exit(130)
+
+
+def fit_to_terminal(message: str, stream) -> str:  # noqa: ANN001 - a text stream
+    """``message`` with its long lines wrapped between words at the terminal's width,
+    when ``stream`` is a terminal (a pipe or a file gets the lines whole, for scripts).
+    A wrapped line continues four columns deeper than it started, so a table (the
+    inputs of a calculator) stays readable."""
+    if not stream.isatty():
+        return message
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size().columns
+    lines: list[str] = []
+    for line in message.splitlines():
+        if len(line) <= width:
+            lines.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip(" ")) + 4)
+        lines += textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
+                               break_on_hyphens=False)
+    return "\n".join(lines)
 
 
 def _no_collection_at_exit() -> None:
