@@ -360,3 +360,24 @@ def test_a_setting_written_twice_in_two_spellings_is_pointed_out():
         f"{path}:2: 'desired_retention' sets desired-retention again (also set as 'desired-retention'); "
         "the later one is used; delete one of the two lines"
     ]
+
+
+def test_config_show_fits_narrow_terminals():
+    from llmconcepts.cli.config import settings_lines
+
+    rows = [("desired-retention", "0.9", "FSRS desired retention: the recall probability reviews aim for (0.7-0.99)"),
+            ("fuzz", "true", "spread due dates a little")]
+    assert settings_lines(rows, None)[0] == (
+        "desired-retention  0.9   # FSRS desired retention: the recall probability reviews aim for (0.7-0.99)")
+    at_60 = settings_lines(rows, 60)
+    # The comment column starts at 17 + 2 + 4 + 2 = 25, leaving 60 - 25 - 2 = 33 columns
+    # after "# ": "FSRS desired retention: the recall" is 34, so "recall" moves down.
+    assert at_60 == [
+        "desired-retention  0.9   # FSRS desired retention: the",
+        "                         # recall probability reviews aim",
+        "                         # for (0.7-0.99)",
+        "fuzz               true  # spread due dates a little",
+    ]
+    at_30 = settings_lines(rows, 30)  # 3 columns for the comment: it goes under the setting
+    assert at_30[:2] == ["desired-retention  0.9", "  # FSRS desired retention: the"]
+    assert all(len(line) <= 30 for line in at_30)

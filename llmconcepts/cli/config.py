@@ -16,12 +16,37 @@ def show() -> None:
     from llmconcepts import paths
     from llmconcepts.scheduling.settings import load_settings, show_settings
 
-    rows = show_settings(load_settings())
+    import shutil
+    import sys
+
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    typer.echo(f"# settings file: {paths.config_path()}")
+    for line in settings_lines(show_settings(load_settings()), width):
+        typer.echo(line)
+
+
+def settings_lines(rows: list[tuple[str, str, str]], width: int | None) -> list[str]:
+    """``name  value  # what it does`` per setting, the comments lined up. With a
+    terminal ``width``, a comment that does not fit continues on ``#`` lines under
+    itself, or under the setting when the comment column would be too narrow (so the
+    listing stays valid TOML-looking text at 60 and 40 columns)."""
+    import textwrap
+
     name_width = max(len(name) for name, _value, _help in rows)
     value_width = min(max(len(value) for _name, value, _help in rows), 16)
-    typer.echo(f"# settings file: {paths.config_path()}")
+    lines: list[str] = []
     for name, value, help_text in rows:
-        typer.echo(f"{name:<{name_width}}  {value:<{value_width}}  # {help_text}")
+        setting = f"{name:<{name_width}}  {value:<{value_width}}  "
+        if width is None or len(setting) + 2 + len(help_text) <= width:
+            lines.append(f"{setting}# {help_text}")
+            continue
+        room = width - len(setting) - 2
+        if room >= 20:
+            first, *more = textwrap.wrap(help_text, room)
+            lines += [f"{setting}# {first}", *(f"{'':<{len(setting)}}# {part}" for part in more)]
+        else:
+            lines += [setting.rstrip(), *(f"  # {part}" for part in textwrap.wrap(help_text, width - 4))]
+    return lines
 
 
 @app.command("set", cls=LlmcCommand)
