@@ -378,6 +378,7 @@ def test_config_show_fits_narrow_terminals():
         "                         # for (0.7-0.99)",
         "fuzz               true  # spread due dates a little",
     ]
-    at_30 = settings_lines(rows, 30)  # 3 columns for the comment: it goes under the setting
-    assert at_30[:2] == ["desired-retention  0.9", "  # FSRS desired retention: the"]
+    at_30 = settings_lines(rows, 30)  # 3 columns for the comment: it goes under the setting,
+    # wrapped at 30 - 4 = 26 ("FSRS desired retention: the" is 27)
+    assert at_30[:3] == ["desired-retention  0.9", "  # FSRS desired retention:", "  # the recall probability"]
     assert all(len(line) <= 30 for line in at_30)
