@@ -85,7 +85,7 @@ def test_list_json_of_the_built_in_bank_with_no_history(capsys):
     assert set(concept) == {"id", "title", "calculator", "mastery", "cards"}
     assert concept["mastery"] == "new"
     assert [card["facet"] for card in concept["cards"]] == ["mechanism", "trade_off", "failure_mode"]
-    assert set(concept["cards"][0]) == {"id", "facet", "state", "suspended", "leech", "due", "retrievability",
+    assert set(concept["cards"][0]) == {"id", "facet", "state", "suspended", "leech", "buried_until", "due", "retrievability",
                                         "stability_days"}
     calculators = {c["id"] for lay in data["layers"] for c in lay["concepts"] if c["calculator"]}
     assert "kv-cache" in calculators

@@ -209,6 +209,9 @@ def test_list_states_due_dates_retrievability_and_mastery(bank):
     assert facets["alpha/failure_mode"].suspended and facets["gamma/mechanism"].leech
     assert facets["gamma/mechanism"].state == "relearning"
     assert facets["alpha/mechanism"].due == edt(3, 14, 10)
+    # buried until the next learner day starts, 03-13 04:00 EDT (fixture table); no other card is
+    assert facets["gamma/failure_mode"].buried_until == edt(3, 13, 4)
+    assert [card for card, facet in facets.items() if facet.buried_until] == ["gamma/failure_mode"]
     assert report.layers[0].mastered() == 1
 
 

@@ -298,6 +298,7 @@ class FacetStatus:
         due: next due time (UTC; None for a new card).
         retrievability: FSRS probability of recall now (None for a new card).
         mature: in the Review state with stability of at least 21 days.
+        buried_until: when a burial (``s`` in a session) ends, while it lasts; else None.
     """
 
     card_id: str
@@ -309,6 +310,7 @@ class FacetStatus:
     retrievability: float | None
     stability: float | None
     mature: bool
+    buried_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -362,7 +364,8 @@ class ListReport:
                             "mastery": concept.mastery,
                             "cards": [
                                 {"id": f.card_id, "facet": f.facet, "state": f.state, "suspended": f.suspended,
-                                 "leech": f.leech, "due": self.time.local(f.due),
+                                 "leech": f.leech, "buried_until": self.time.local(f.buried_until),
+                                 "due": self.time.local(f.due),
                                  "retrievability": f.retrievability, "stability_days": f.stability}
                                 for f in concept.facets
                             ],
@@ -409,13 +412,14 @@ def list_report(now: datetime, layer: str | None = None, *, bank: CardBank | Non
 
     def facet_status(card_id: str, facet: str) -> FacetStatus:
         record = records.get(card_id)
+        buried = record.buried_until if record is not None and record.is_buried(time.now) else None
         if record is None or record.is_new:
             return FacetStatus(card_id, facet, "new", bool(record and record.suspended),
-                               bool(record and record.leech), None, None, None, False)
+                               bool(record and record.leech), None, None, None, False, buried)
         mature = record.state_name == "review" and (record.stability or 0) >= MATURE_STABILITY_DAYS
         return FacetStatus(
             card_id, facet, record.state_name, record.suspended, record.leech, record.due,
-            retrievability(scheduler, fsrs_state(record), time.now), record.stability, mature,
+            retrievability(scheduler, fsrs_state(record), time.now), record.stability, mature, buried,
         )
 
     statuses = {
