@@ -402,7 +402,7 @@ def _state_text(facet: FacetStatus) -> Text:
     if facet.suspended:
         return Text("suspended", style="yellow")
     if facet.buried_until is not None:  # until the next learner day: its state shows again then
-        return Text(f"{facet.state}, buried", style="magenta")
+        return Text("buried", style="magenta")
     return Text(facet.state, style={"new": "dim", "review": "green"}.get(facet.state, "cyan"))
 
 
