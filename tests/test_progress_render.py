@@ -123,7 +123,7 @@ def test_list_rows_are_aligned_at_80_and_60_columns(bank, width):
     assert {line[16:18] for line in facet_rows} == {"  "}
     assert all(line[18] != " " for line in facet_rows)
     assert any("today 03:00" in line for line in facet_rows)  # alpha/trade_off, learner day 03-12
-    assert [line.split()[1:3] for line in facet_rows if "buried" in line] == [["mode", "buried"]]  # gamma/f
+    assert [line.split()[2:4] for line in facet_rows if "buried" in line] == [["mode", "buried"]]  # gamma/f
 
 
 def test_no_color_keeps_every_glyph_and_drops_colour(bank, monkeypatch):
