@@ -293,10 +293,14 @@ concepts:
         (17, '      prompt: "What does it cost?', "17: alpha.trade_off.prompt: YAML syntax error: found unexpected "
                                                   "end of stream"),  # unclosed quote
         (18, "     answer: A lot.", "18: alpha.trade_off.answer: YAML syntax error: did not find expected key"),
+        (12, "       - point: Two", "12: alpha.mechanism.key_points[1].point: YAML syntax error"),  # 7 for 8
+        (3, " - id: alpha", "3: alpha.id: YAML syntax error"),  # 1 space for 2
+        (16, "   trade_off:", "16: alpha.trade_off: YAML syntax error"),  # 3 for 4, not inside the key point
         (8, "\tanswer: It works.", "8: alpha.mechanism.answer: line indented with a tab"),
         (12, "\t  - point: Two", "12: alpha.mechanism.key_points[1].point: line indented with a tab"),
     ],
-    ids=["unclosed-bracket", "unclosed-quote", "one-space-short", "tab-for-six-spaces", "tab-in-a-list"],
+    ids=["unclosed-bracket", "unclosed-quote", "one-space-short", "item-a-space-short", "concept-a-space-short",
+         "facet-a-space-short", "tab-for-six-spaces", "tab-in-a-list"],
 )
 def test_a_file_that_cannot_be_parsed_still_names_the_field(tmp_path: Path, line: int, broken: str, expected: str):
     """QA round 2: these common mistakes named no field. Each expectation is the line the

@@ -172,10 +172,14 @@ def _expand_indent(line: str, width: int) -> str:
 
 
 def _syntax_repairs(text: str, line: int, started: int | None) -> Iterator[tuple[str, int]]:
-    """Guesses at what the author meant, most often right first: the value on the error's
-    line is the culprit (a colon or quote in unquoted text), or the value where an
-    unclosed quote or bracket began, or the line is indented wrongly."""
+    """Guesses at what the author meant, most often right first: a line at or just before
+    the error with an odd indentation (a space short or extra), the value on the
+    error's line (a colon or quote in unquoted text), the value where an unclosed quote
+    or bracket began, or the error's line indented like a line above."""
     lines = text.split("\n")
+    for culprit in range(line, max(line - 3, 0), -1):
+        for realigned in _realigned(lines, culprit):
+            yield "\n".join(realigned), culprit
     plain = _plain_value(lines, line)
     if plain is not None:
         yield "\n".join(plain), line
@@ -185,6 +189,19 @@ def _syntax_repairs(text: str, line: int, started: int | None) -> Iterator[tuple
             yield "\n".join(opened), started
     for reindented in _reindented(plain or lines, line):
         yield "\n".join(reindented), line
+
+
+def _realigned(lines: list[str], line: int) -> Iterator[list[str]]:
+    """``lines`` with ``line`` one space deeper, then one shallower, when its indentation
+    is odd: card files indent by two (or four), so an odd indentation is the usual slip
+    of a space short or extra, and it is where the mistake is even when the parser
+    notices only on the next line."""
+    body = lines[line - 1].lstrip(" ")
+    indent = len(lines[line - 1]) - len(body)
+    if not body or body.startswith("#") or indent % 2 == 0:
+        return
+    for fixed in (indent + 1, indent - 1):
+        yield [*lines[: line - 1], " " * fixed + body, *lines[line:]]
 
 
 def _plain_value(lines: list[str], line: int) -> list[str] | None:
