@@ -247,7 +247,10 @@ def test_a_read_only_database_file_leaves_nothing_behind_and_works_again_once_wr
         files = listing(llmc_home)
         results = {args: llmc(*args, unprivileged=True) for args in LOOKING[:3]}
         assert all(result.returncode == 0 for result in results.values()), results
-        assert listing(llmc_home) == files  # no -wal, no -shm, no backup
+        refused = llmc("suspend", "kv-cache", unprivileged=True)
+        assert (refused.returncode, refused.stderr) == (
+            1, f"llmc: cannot write {path}: the file or its folder is read-only\n")
+        assert listing(llmc_home) == files  # no -wal, no -shm, no backup, from looking or the refusal
     finally:
         path.chmod(0o644)
     saving = llmc("suspend", "kv-cache", unprivileged=True)

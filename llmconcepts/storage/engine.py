@@ -176,6 +176,13 @@ def open_database(
             return _open_read_only(parsed, sqlite_path, where, busy_timeout_s)
     if sqlite_path is not None:
         _check_sqlite_file(sqlite_path, create_folder=not given)
+        if sqlite_path.exists() and not can_write(sqlite_path):
+            # Refused before SQLite opens it: SQLite would create -wal and -shm files beside
+            # it, read-only like the file, and they would block writing even once the
+            # learner makes the file writable again.
+            from llmconcepts.storage.errors import ReadOnlyDatabaseError
+
+            raise ReadOnlyDatabaseError(f"cannot write {where}: the file or its folder is read-only")
     with translated(where, busy_timeout_s):
         try:
             engine = create_engine(
