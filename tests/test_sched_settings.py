@@ -382,3 +382,8 @@ def test_config_show_fits_narrow_terminals():
     # wrapped at 30 - 4 = 26 ("FSRS desired retention: the" is 27)
     assert at_30[:3] == ["desired-retention  0.9", "  # FSRS desired retention:", "  # the recall probability"]
     assert all(len(line) <= 30 for line in at_30)
+    weights = " ".join(["0.2120"] * 21)  # 21 values of 6 characters: 146 columns in one line
+    at_40 = settings_lines([("fsrs-parameters", weights, "FSRS model weights")], 40)
+    # "  " + 5 weights = 2 + 5 x 6 + 4 spaces = 36 columns; a sixth would make 43
+    assert at_40 == ["fsrs-parameters", *["  " + " ".join(["0.2120"] * 5)] * 4, "  0.2120",
+                     "  # FSRS model weights"]

@@ -41,11 +41,15 @@ def settings_lines(rows: list[tuple[str, str, str]], width: int | None) -> list[
             lines.append(f"{setting}# {help_text}")
             continue
         room = width - len(setting) - 2
-        if room >= 20:
+        if len(value) <= value_width and room >= 20:
             first, *more = textwrap.wrap(help_text, room)
             lines += [f"{setting}# {first}", *(f"{'':<{len(setting)}}# {part}" for part in more)]
-        else:
-            lines += [setting.rstrip(), *(f"  # {part}" for part in textwrap.wrap(help_text, width - 4))]
+            continue
+        if len(value) <= value_width and len(setting.rstrip()) <= width:
+            lines.append(setting.rstrip())
+        else:  # a long value (the 21 FSRS weights) gets lines of its own, broken between words
+            lines += [name, *(f"  {part}" for part in textwrap.wrap(value, width - 2, break_long_words=False))]
+        lines += [f"  # {part}" for part in textwrap.wrap(help_text, width - 4)]
     return lines
 
 
