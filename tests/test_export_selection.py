@@ -116,7 +116,8 @@ def test_an_empty_due_selection_says_how_to_export_everything(tmp_path, bank):
     with pytest.raises(ExportError) as raised:
         export("anki", folder, scope=ExportScope())
     assert str(raised.value) == (
-        "nothing is due today (learner day 2026-05-04); `llmc export anki --all` exports every card"
+        "nothing is due today (learner day 2026-05-04; a new card is due once `llmc study` has introduced it); "
+        "`llmc export anki --all` exports every card"
     )
     with pytest.raises(ExportError, match="nothing from serving-ops is due today .* leave out --due"):
         export("json", folder, scope=ExportScope(layers=("serving ops",)))

@@ -64,8 +64,8 @@ def empty_selection_message(fmt: str, selection: ExportSelection) -> str:
         named = ", ".join((*selection.layer_ids, *selection.concept_ids))
         return (f"nothing from {named} is due today (learner day {day}); "
                 f"leave out --due to export all of its cards")
-    return (f"nothing is due today (learner day {day}); "
-            f"`llmc export {fmt} --all` exports every card")
+    return (f"nothing is due today (learner day {day}; a new card is due once `llmc study` has "
+            f"introduced it); `llmc export {fmt} --all` exports every card")
 
 
 def run_export(
