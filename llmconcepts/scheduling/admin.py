@@ -89,7 +89,7 @@ def _names_a_concept(text: str, bank: CardBank) -> bool:
 
 def _with_database(now: datetime, bank: CardBank | None, change: Callable[[Database, Target], list[str]],
                    target: str) -> list[str]:
-    from llmconcepts.scheduling.operations import sync_bank
+    from llmconcepts.scheduling.bank_sync import sync_with_bank
     from llmconcepts.storage.engine import open_database
 
     db = open_database(now)  # first: a broken database is reported before anything else
@@ -99,7 +99,7 @@ def _with_database(now: datetime, bank: CardBank | None, change: Callable[[Datab
 
             bank = load_bank()
         resolved = resolve_target(target, bank)
-        sync_bank(db, bank, now)
+        sync_with_bank(db, bank, now)
         return change(db, resolved)
     finally:
         db.close()
