@@ -22,7 +22,8 @@ one more cue. A cue is matched word by word:
 * the cue's words may come in any order but must lie close together: all within
   a window of ``2 * n + 1`` content words of the answer for a cue of ``n`` words;
 * a compound written as one word or two meets both spellings (``kvcache`` and
-  ``kv cache``);
+  ``kv cache``), exactly: no typo allowance on a joined form, which would let a cue
+  skip a whole word (``training compute only`` is not ``more training compute``);
 * an acronym typed in capitals stands for the cue words it abbreviates: 2 to
   :data:`MAX_ACRONYM` consecutive cue words, the first and last not function words,
   spelt by their initials with or without the function words' (``EOS token`` and
@@ -87,6 +88,7 @@ class _Word:
     end: int
     acronym: str | None = None
     initials: bool = False
+    joined: bool = False  # two or more words written as one ("kvcache"): matched exactly only
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,10 @@ def _same_word(cue: _Word, typed: _Word) -> bool:
         return typed.acronym == cue.raw
     if cue.stem == typed.stem or cue.raw == typed.raw:
         return True
+    if cue.joined or typed.joined:
+        # A typo allowance on a joined form would let a cue skip or swap a whole word:
+        # "trainingcomputeonly" is within 85 of "trainingcompute".
+        return False
     if _exact_only(cue.raw) or _exact_only(typed.raw) or cue.raw[0] != typed.raw[0]:
         return False
     from rapidfuzz import fuzz
@@ -190,7 +196,7 @@ def _same_word(cue: _Word, typed: _Word) -> bool:
 
 def _joined(first: _Word, second: _Word) -> _Word:
     raw = first.raw + second.raw
-    return _Word(raw, _stem(raw), first.start, second.end)
+    return _Word(raw, _stem(raw), first.start, second.end, joined=True)
 
 
 @dataclass(frozen=True)

@@ -188,3 +188,16 @@ def test_writing_the_point_in_the_cards_own_words_covers_it():
     assert grade.points[0].covered and grade.points[0].cue == point.text
     assert not grade_answer("the prompt is tokenized first", [point]).points[0].covered
 
+
+
+@pytest.mark.parametrize(
+    ("answer", "cue"),
+    [
+        ("it costs more training compute", "training compute only"),  # QA: a word skipped
+        ("since the probability of the text", "sequence probability"),  # QA: a word swapped
+    ],
+)
+def test_a_joined_spelling_is_not_forgiven_a_typo(answer, cue):
+    """Two answer words written together ("trainingcompute") are within the typo allowance
+    of the whole cue written together ("trainingcomputeonly"); that must not count."""
+    assert not covers(answer, cue)
