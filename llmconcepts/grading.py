@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from llmconcepts.cardbank.model import KeyPoint
@@ -71,6 +71,14 @@ _WORD = re.compile(r"[^\W_]+")
 _ACRONYM = re.compile(r"([A-Z]{2,})s?")  # as typed: "EOS", "KV", "LLMs"
 # Words written in capitals for emphasis rather than as acronyms ("does NOT", "ONLY the last").
 _SHOUTED = frozenset("no not nor never none only all any one must yes ok".split())
+# Contractions whose verb is not the word before "n't": "can't" is "can not", "won't" "will not".
+_CONTRACTED = {"can": "can", "won": "will", "shan": "shall", "ca": "can", "wo": "will"}
+# Negations often typed without their apostrophe; read like "doesn't" ("cant" and "wont"
+# are taken as negations too: in an answer they almost always are).
+_UNMARKED_NEGATIONS = frozenset(
+    "isnt arent wasnt werent doesnt dont didnt cant couldnt wont wouldnt shouldnt hasnt havent hadnt "
+    "mustnt neednt".split()
+)
 
 
 @dataclass(frozen=True)
@@ -153,14 +161,32 @@ def _stem(word: str) -> str:
 
 
 def _all_words(text: str) -> list[_Word]:
-    """Every word of ``text``, stopwords included, with its span."""
+    """Every word of ``text``, stopwords included, with its span; a contracted negation
+    is read as its two words ("isn't" as "is" and "not", "can't" and "cant" as "can"
+    and "not")."""
     found = []
     for m in _WORD.finditer(text):
         lower = m.group().lower()
+        if lower == "t" and found and _is_contraction(text, found[-1]):
+            verb = found.pop()
+            found.append(_Word(_CONTRACTED.get(verb.raw, verb.raw[:-1]), "", verb.start, verb.end - 1))
+            found[-1] = replace(found[-1], stem=_stem(found[-1].raw))
+            found.append(_Word("not", "not", verb.end - 1, m.end()))
+            continue
+        if lower in _UNMARKED_NEGATIONS:  # "doesnt", typed without the apostrophe
+            verb = _CONTRACTED.get(lower[:-2], lower[:-2])
+            found.append(_Word(verb, _stem(verb), m.start(), m.end() - 2))
+            found.append(_Word("not", "not", m.end() - 2, m.end()))
+            continue
         capitals = _ACRONYM.fullmatch(m.group())
         acronym = capitals.group(1).lower() if capitals and lower not in _SHOUTED else None
         found.append(_Word(lower, _stem(lower), m.start(), m.end(), acronym))
     return found
+
+
+def _is_contraction(text: str, before: _Word) -> bool:
+    """True when ``before`` and the "t" after it are one contracted negation ("isn't")."""
+    return before.raw.endswith("n") and len(before.raw) > 2 and text[before.end : before.end + 1] in ("'", "’")
 
 
 def _words(text: str) -> list[_Word]:

@@ -201,3 +201,27 @@ def test_a_joined_spelling_is_not_forgiven_a_typo(answer, cue):
     """Two answer words written together ("trainingcompute") are within the typo allowance
     of the whole cue written together ("trainingcomputeonly"); that must not count."""
     assert not covers(answer, cue)
+
+
+@pytest.mark.parametrize(
+    ("answer", "cue", "expected"),
+    [
+        ("the eval set isn't representative", "not representative", True),
+        ("it doesn’t generalise", "does not generalize", True),  # typographic apostrophe
+        ("you can't cache it", "cannot cache", False),  # "cannot" is one word: list it as a cue if wanted
+        ("you can't cache it", "can not cache", True),
+        ("it won't fit", "will not fit", True),
+        ("it is representative", "not representative", False),
+    ],
+)
+def test_a_contracted_negation_reads_as_not(answer, cue, expected):
+    assert covers(answer, cue) is expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "cue"),
+    [("paging doesnt shrink the kv", "doesn't shrink"), ("model cant tell them apart", "can't tell"),
+     ("it wont fit", "will not fit")],
+)
+def test_a_negation_typed_without_its_apostrophe_reads_the_same(answer, cue):
+    assert covers(answer, cue)
