@@ -1,8 +1,9 @@
-"""Shared by the `llmc explain` tests: run the CLI in-process, with fresh consoles."""
+"""Shared by the CLI tests (explain, progress): run the CLI in-process, with fresh consoles."""
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import pytest
 
@@ -20,12 +21,18 @@ def fresh_consoles():
     console_module.error_console.cache_clear()
 
 
-def llmc(capsys, *args: str) -> tuple[int, str, str]:
-    """Run `llmc ARGS...` in-process; returns (exit code, stdout, stderr)."""
+def llmc(capsys, *args: str, at: datetime | None = None) -> tuple[int, str, str]:
+    """Run `llmc ARGS...` in-process, with the clock frozen ``at`` when given; returns
+    (exit code, stdout, stderr)."""
+    from contextlib import nullcontext
+
+    from sched_helpers import frozen
+
     old_argv = sys.argv
     sys.argv = ["llmc", *args]
     try:
-        main()
+        with frozen(at) if at is not None else nullcontext():
+            main()
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1

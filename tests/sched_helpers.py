@@ -91,3 +91,20 @@ concepts:
     trade_off: {prompt: What does a reserve cost?, answer: Idle GPUs., key_points: [{point: Idle capacity, cues: [idle]}, {point: Faster launches, cues: [faster]}, {point: Planned yearly, cues: [yearly]}]}
     failure_mode: {prompt: When does it run out?, answer: After a long training run., key_points: [{point: Long runs, cues: [long run]}, {point: Retries, cues: [retry]}, {point: No alert, cues: [alert]}]}
 """
+
+
+def read_history(home, now: datetime):  # noqa: ANN001, ANN201 - a data folder; (log, cards, replayed)
+    """The review log, the cards table and the log replayed through fsrs, of the llmc.db in
+    ``home`` (benchmark-generated histories)."""
+    from llmconcepts.scheduling.history import replay
+    from llmconcepts.storage import repository
+    from llmconcepts.storage.engine import open_database
+
+    db = open_database(now, f"sqlite:///{home / 'llmc.db'}")
+    try:
+        with db.reading() as session:
+            log = list(repository.review_log(session, kinds=None))
+            cards = {c.id: c for c in repository.load_cards(session)}
+            return log, cards, replay(session)
+    finally:
+        db.close()

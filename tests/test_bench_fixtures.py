@@ -19,6 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import fixtures  # noqa: E402
+from sched_helpers import read_history  # noqa: E402
 
 END = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
 DAYS = 365  # fixtures.history_spec: a year
@@ -30,19 +31,7 @@ def _build(home: Path, cards: int, reviews: int, monkeypatch) -> None:
 
 
 def _read(home: Path):
-    from llmconcepts.scheduling.history import replay
-    from llmconcepts.storage import repository
-    from llmconcepts.storage.engine import open_database
-
-    db = open_database(END, f"sqlite:///{home / 'llmc.db'}")
-    try:
-        with db.reading() as session:
-            log = list(repository.review_log(session, kinds=None))
-            cards = {c.id: c for c in repository.load_cards(session)}
-            replayed = replay(session)
-    finally:
-        db.close()
-    return log, cards, replayed
+    return read_history(home, END)
 
 
 @pytest.fixture(scope="module")

@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
+from explain_helpers import fresh_consoles  # noqa: F401 (an autouse fixture)
+from explain_helpers import llmc as run_llmc
 from progress_helpers import NOW, build_fixture_history
-from sched_helpers import frozen
-
-from llmconcepts.cli import main
-from llmconcepts.ui import console as console_module
-
-
-@pytest.fixture(autouse=True)
-def fresh_consoles():
-    console_module.console.cache_clear()
-    yield
-    console_module.console.cache_clear()
 
 
 def llmc(capsys, *args: str) -> tuple[int, str, str]:
-    old_argv = sys.argv
-    sys.argv = ["llmc", *args]
-    try:
-        with frozen(NOW):
-            main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        sys.argv = old_argv
-    out, err = capsys.readouterr()
-    return code, out, err
+    """`llmc ARGS...` in-process at the fixture's NOW."""
+    return run_llmc(capsys, *args, at=NOW)
 
 
 DUE_KEYS = {"version", "now", "today", "timezone", "rollover_hour", "has_history", "due_now",

@@ -10,32 +10,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from generate_history import HistorySpec, generate  # noqa: E402
+from sched_helpers import read_history  # noqa: E402
 
 END = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
 
 
-def _open(home: Path):
-    from llmconcepts.storage.engine import open_database
-
-    return open_database(END, f"sqlite:///{home / 'llmc.db'}")
-
-
 def test_history_has_the_asked_sizes_and_replays_to_the_cards_table(tmp_path, monkeypatch):
-    from llmconcepts.scheduling.history import replay
-    from llmconcepts.storage import repository
-
     home = tmp_path / "history"
     spec = HistorySpec(cards=40, reviews=403, days=60, seed=3, end=END)
     result = generate(home, spec)
     assert (result["cards"], result["reviews"]) == (40, 403)
-    db = _open(home)
-    try:
-        with db.reading() as session:
-            log = list(repository.review_log(session, kinds=None))
-            cards = {c.id: c for c in repository.load_cards(session)}
-            replayed = replay(session)
-    finally:
-        db.close()
+    log, cards, replayed = read_history(home, END)
     assert len(log) == 403
     # 403 = 40 x 10 + 3: ten ratings per card, one more for the first three cards.
     per_card = {}
@@ -67,15 +52,8 @@ def test_same_seed_same_history(tmp_path):
     dumps = []
     for name in ("a", "b"):
         generate(tmp_path / name, spec)
-        db = _open(tmp_path / name)
-        try:
-            with db.reading() as session:
-                from llmconcepts.storage import repository
-
-                dumps.append([(e.card_id, e.rating, e.reviewed_at, e.due_after) for e in
-                              repository.review_log(session, kinds=None)])
-        finally:
-            db.close()
+        log, _cards, _replayed = read_history(tmp_path / name, END)
+        dumps.append([(e.card_id, e.rating, e.reviewed_at, e.due_after) for e in log])
     assert dumps[0] == dumps[1]
 
 
